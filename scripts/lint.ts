@@ -1,0 +1,63 @@
+// kiln's own lint: the import rules of STYLE.md §3.1, checked on every file.
+// - dockerfile, sandbox, layer, image import only errors.ts and util/;
+// - store may add image and layer; registry may add image; build may add all but cli;
+// - nothing imports cli; only cli (and tests) import consola;
+// - across modules, only a module's index.ts is imported; `_x.ts` stays in its folder;
+// - util/ and errors.ts import no kiln module.
+// Exit 1 with one line per violation.
+import { Glob } from "bun";
+import { dirname, join, relative, resolve } from "node:path";
+
+const SRC = resolve(import.meta.dir, "../src");
+const LEAF = ["errors.ts", "util"];
+const ALLOWED: Record<string, string[]> = {
+  dockerfile: LEAF,
+  sandbox: LEAF,
+  layer: LEAF,
+  image: LEAF,
+  store: [...LEAF, "image", "layer"],
+  registry: [...LEAF, "image"],
+  build: [...LEAF, "dockerfile", "sandbox", "layer", "store", "image", "registry"],
+  cli: [...LEAF, "dockerfile", "sandbox", "layer", "store", "image", "registry", "build", "version.ts"],
+  util: [],
+  "errors.ts": [],
+  "version.ts": [],
+  "main.ts": ["cli", "sandbox"],
+};
+
+const moduleOf = (file: string): string => relative(SRC, file).split("/")[0]!;
+const problems: string[] = [];
+const importRe = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+
+for await (const rel of new Glob("**/*.ts").scan(SRC)) {
+  const file = join(SRC, rel);
+  const text = await Bun.file(file).text();
+  const mod = moduleOf(file);
+  for (const m of text.matchAll(importRe)) {
+    const spec = m[1] ?? m[2]!;
+    const where = `src/${rel}`;
+    if (spec === "consola" && mod !== "cli") problems.push(`${where}: only cli/ may import consola (take a Logger parameter)`);
+    if (!spec.startsWith(".")) continue;
+    if (!spec.endsWith(".ts") && !spec.endsWith(".json")) problems.push(`${where}: relative import "${spec}" must keep its .ts extension`);
+    const target = resolve(dirname(file), spec);
+    const tmod = moduleOf(target);
+    if (tmod === mod) continue;
+    if (!(ALLOWED[mod] ?? []).includes(tmod)) {
+      problems.push(`${where}: module ${mod} may not import ${tmod} (${spec})`);
+      continue;
+    }
+    const inner = relative(join(SRC, tmod), target);
+    const isEntry = mod === "main.ts" && tmod === "cli" && inner === "main.ts";
+    if (tmod !== "util" && !tmod.endsWith(".ts") && inner !== "index.ts" && !isEntry) {
+      problems.push(`${where}: import ${tmod}/ through its index.ts, not ${tmod}/${inner}`);
+    }
+    if (inner.split("/").some((p) => p.startsWith("_"))) problems.push(`${where}: ${tmod}/${inner} is private to its folder`);
+  }
+}
+
+if (problems.length > 0) {
+  for (const p of problems.sort()) console.error(p);
+  console.error(`lint: ${problems.length} problem(s)`);
+  process.exit(1);
+}
+console.error("lint: import rules hold");

@@ -1,0 +1,40 @@
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, basename, join } from "node:path";
+
+/** A temp name beside `path`, unique per process and call, so renames stay on one filesystem. */
+export function tempPathFor(path: string): string {
+  const rand = Math.random().toString(36).slice(2, 10);
+  return join(dirname(path), `.tmp-${basename(path)}-${process.pid}-${rand}`);
+}
+
+/** fsync a directory so that a rename inside it survives a crash. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write `data` to `path` atomically: temp file in the same dir, fsync, rename,
+ * fsync of the dir. Readers see the old content or the new, never a torn file.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
+  const tmp = tempPathFor(path);
+  const fd = openSync(tmp, "wx", mode);
+  try {
+    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  fsyncDir(dirname(path));
+}
