@@ -1,0 +1,200 @@
+// A private Docker daemon for tests and benchmarks: Docker (classic builder)
+// is the oracle kiln is compared with. It never touches the host's Docker:
+// its own socket, exec root, pidfile, config file and data root, and no
+// networking of its own (no bridge, no iptables, no NAT), so builds must use
+// `--network host`. Everything it mounts is unmounted again by stop().
+//
+//   const d = await startDockerd();
+//   if ("skip" in d) { console.error(d.skip); return; }
+//   const r = await d.docker(["version"]);
+//   await d.stop();
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { capture, which, type Captured } from "../../src/util/spawn.ts";
+
+/** The data root kept between runs, so that base images and Docker's build cache survive. */
+export const CACHED_DATA_ROOT = "/var/tmp/kiln-ref-docker";
+
+export interface DockerOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  stdin?: string | Uint8Array;
+}
+
+export interface Dockerd {
+  /** `unix:///…/docker.sock`, for `docker -H`. */
+  host: string;
+  dataRoot: string;
+  /** Run the docker client against this daemon. DOCKER_BUILDKIT=0 (classic builder) unless opts.env says otherwise. */
+  docker(args: string[], opts?: DockerOptions): Promise<Captured>;
+  /** SIGTERM, wait, unmount what the daemon left, remove temp dirs. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Keep images in CACHED_DATA_ROOT between runs (default true). Falls back to a temp root when another process holds it. */
+  cached?: boolean;
+  /** How long to wait for the daemon to answer (ms). */
+  timeoutMs?: number;
+}
+
+/** The docker client matching Debian's dockerd (a newer client may sit earlier on PATH). */
+export function dockerClient(): string | undefined {
+  return existsSync("/usr/bin/docker") ? "/usr/bin/docker" : which("docker");
+}
+
+/** Why dockerd cannot run here, or undefined when it can. */
+export function dockerdUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return "dockerd needs root (run the tests as root)";
+  if (!which("dockerd")) return "dockerd is not installed (apt-get install docker.io, or scripts/setup-host.sh)";
+  if (!dockerClient()) return "the docker client is not installed (apt-get install docker.io)";
+  if (!which("containerd") || !which("runc")) return "containerd or runc is missing (apt-get install docker.io)";
+  return undefined;
+}
+
+const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Take the cached data root if no live process holds it. Two daemons on one
+ * data root corrupt each other, so the loser of the race gets a temp root.
+ */
+function lockCachedRoot(): string | undefined {
+  mkdirSync(CACHED_DATA_ROOT, { recursive: true });
+  const lock = join(CACHED_DATA_ROOT, "lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return lock;
+    } catch {
+      const holder = Number(readFileSync(lock, "utf8").trim());
+      if (holder > 0 && alive(holder)) return undefined;
+      rmSync(lock, { force: true });
+    }
+  }
+  return undefined;
+}
+
+/** Mount points under any of `dirs`, deepest first (the order to unmount them in). */
+export function mountsUnder(dirs: string[]): string[] {
+  const points = readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[1]?.replace(/\\040/g, " "))
+    .filter((p): p is string => p !== undefined && dirs.some((d) => p === d || p.startsWith(`${d}/`)));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+async function unmountAll(dirs: string[]): Promise<void> {
+  // dockerd unmounts its overlays on a clean stop, but leaves the nsfs bind of
+  // its default network namespace (exec-root/netns/default) behind.
+  for (let round = 0; round < 3; round++) {
+    const points = mountsUnder(dirs);
+    if (points.length === 0) return;
+    for (const p of points) {
+      const r = await capture(["umount", p]);
+      if (r.exitCode !== 0) await capture(["umount", "-l", p]);
+    }
+  }
+}
+
+async function waitExit(pid: number, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (!alive(pid)) return true;
+    await Bun.sleep(100);
+  }
+  return !alive(pid);
+}
+
+/** Start a private dockerd; `{ skip }` says why it cannot run on this host. */
+export async function startDockerd(opts: StartOptions = {}): Promise<Dockerd | { skip: string }> {
+  const missing = dockerdUnavailable();
+  if (missing) return { skip: missing };
+  const client = dockerClient()!;
+  // Unix socket paths are limited to 108 bytes: keep the exec root short.
+  const execRoot = mkdtempSync("/tmp/kd-");
+  const lock = opts.cached === false ? undefined : lockCachedRoot();
+  const dataRoot = lock ? join(CACHED_DATA_ROOT, "data") : mkdtempSync("/var/tmp/kiln-ref-docker-tmp-");
+  mkdirSync(dataRoot, { recursive: true });
+  const sock = join(execRoot, "docker.sock");
+  const host = `unix://${sock}`;
+  const configFile = join(execRoot, "daemon.json");
+  const logFile = join(execRoot, "dockerd.log");
+  writeFileSync(configFile, "{}\n"); // never the host's /etc/docker/daemon.json
+  const clientConfig = join(execRoot, "client");
+  mkdirSync(clientConfig);
+
+  const logFd = openSync(logFile, "a");
+  const proc = Bun.spawn(
+    [
+      which("dockerd")!,
+      `--host=${host}`,
+      `--data-root=${dataRoot}`,
+      `--exec-root=${join(execRoot, "x")}`,
+      `--pidfile=${join(execRoot, "dockerd.pid")}`,
+      `--config-file=${configFile}`,
+      "--bridge=none",
+      "--iptables=false",
+      "--ip6tables=false",
+      "--ip-masq=false",
+      "--userland-proxy=false",
+      "--log-level=warn",
+    ],
+    { env: { PATH }, stdin: "ignore", stdout: logFd, stderr: logFd },
+  );
+  closeSync(logFd);
+
+  let stopped = false;
+  const onExit = () => {
+    if (!stopped) proc.kill("SIGTERM");
+  };
+  process.on("exit", onExit);
+
+  const docker = (args: string[], o: DockerOptions = {}) =>
+    capture([client, "-H", host, ...args], {
+      cwd: o.cwd,
+      stdin: o.stdin,
+      env: { PATH, HOME: execRoot, DOCKER_CONFIG: clientConfig, DOCKER_BUILDKIT: "0", ...o.env },
+    });
+
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.off("exit", onExit);
+    proc.kill("SIGTERM");
+    if (!(await waitExit(proc.pid, 30_000))) proc.kill("SIGKILL");
+    await proc.exited;
+    // The managed containerd is dockerd's child and stops with it; make sure.
+    const cpid = join(execRoot, "x/containerd/containerd.pid");
+    if (existsSync(cpid)) {
+      const pid = Number(readFileSync(cpid, "utf8").trim());
+      if (pid > 0 && alive(pid) && !(await waitExit(pid, 10_000))) process.kill(pid, "SIGKILL");
+    }
+    await unmountAll([execRoot, dataRoot]);
+    rmSync(execRoot, { recursive: true, force: true });
+    if (lock) rmSync(lock, { force: true });
+    else rmSync(dataRoot, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) break;
+    if (existsSync(sock) && (await docker(["version", "--format", "{{.Server.Version}}"])).exitCode === 0) {
+      return { host, dataRoot, docker, stop };
+    }
+    await Bun.sleep(200);
+  }
+  const log = existsSync(logFile) ? readFileSync(logFile, "utf8").trim().split("\n").slice(-5).join("\n") : "";
+  await stop();
+  return { skip: `dockerd did not start: ${log || "no answer on its socket"}` };
+}
