@@ -1,4 +1,5 @@
 import { renderUsage, type CommandDef } from "citty";
+import { writeSync } from "node:fs";
 import { UsageError } from "../errors.ts";
 import { closest } from "../util/suggest.ts";
 import { VERSION } from "../version.ts";
@@ -64,11 +65,11 @@ async function dispatch(argv: string[]): Promise<void> {
   const { globals, name, rest } = splitGlobal(argv);
   applyGlobals(globals);
   if (globals.version && !name) {
-    process.stdout.write(`kiln version ${VERSION}\n`);
+    writeSync(1, `kiln version ${VERSION}\n`);
     return;
   }
   if (!name) {
-    process.stdout.write(rootHelp());
+    writeSync(1, rootHelp());
     return;
   }
   const loader = commands[name];
@@ -81,7 +82,7 @@ async function dispatch(argv: string[]): Promise<void> {
   const cmd: CommandDef<any> = await loader();
   const args = parseFlags(rest, (await resolve(cmd.args)) ?? {}, name);
   if (args.help || globals.help) {
-    process.stdout.write(`${await renderUsage(cmd)}\n`);
+    writeSync(1, `${await renderUsage(cmd)}\n`);
     return;
   }
   applyGlobals(args);
@@ -101,7 +102,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await dispatch(argv);
   } catch (err) {
-    process.stderr.write(`${renderError(err)}\n`);
+    writeSync(2, `${renderError(err)}\n`);
     process.exitCode = exitCodeOf(err);
   }
 }
