@@ -8,9 +8,12 @@
 //   if ("skip" in d) { console.error(d.skip); return; }
 //   const r = await d.docker(["version"]);
 //   await d.stop();
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { capture, which, type Captured } from "../../src/util/spawn.ts";
+import { alive, mountsUnder, tryLock, unmountAll, waitExit } from "./host.ts";
+
+export { mountsUnder };
 
 /** The data root kept between runs, so that base images and Docker's build cache survive. */
 export const CACHED_DATA_ROOT = "/var/tmp/kiln-ref-docker";
@@ -54,68 +57,6 @@ export function dockerdUnavailable(): string | undefined {
 
 const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Take the cached data root if no live process holds it. Two daemons on one
- * data root corrupt each other, so the loser of the race gets a temp root.
- */
-function lockCachedRoot(): string | undefined {
-  mkdirSync(CACHED_DATA_ROOT, { recursive: true });
-  const lock = join(CACHED_DATA_ROOT, "lock");
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lock, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return lock;
-    } catch {
-      const holder = Number(readFileSync(lock, "utf8").trim());
-      if (holder > 0 && alive(holder)) return undefined;
-      rmSync(lock, { force: true });
-    }
-  }
-  return undefined;
-}
-
-/** Mount points under any of `dirs`, deepest first (the order to unmount them in). */
-export function mountsUnder(dirs: string[]): string[] {
-  const points = readFileSync("/proc/mounts", "utf8")
-    .split("\n")
-    .map((l) => l.split(" ")[1]?.replace(/\\040/g, " "))
-    .filter((p): p is string => p !== undefined && dirs.some((d) => p === d || p.startsWith(`${d}/`)));
-  return [...new Set(points)].sort((a, b) => b.length - a.length);
-}
-
-async function unmountAll(dirs: string[]): Promise<void> {
-  // dockerd unmounts its overlays on a clean stop, but leaves the nsfs bind of
-  // its default network namespace (exec-root/netns/default) behind.
-  for (let round = 0; round < 3; round++) {
-    const points = mountsUnder(dirs);
-    if (points.length === 0) return;
-    for (const p of points) {
-      const r = await capture(["umount", p]);
-      if (r.exitCode !== 0) await capture(["umount", "-l", p]);
-    }
-  }
-}
-
-async function waitExit(pid: number, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (!alive(pid)) return true;
-    await Bun.sleep(100);
-  }
-  return !alive(pid);
-}
-
 /** Start a private dockerd; `{ skip }` says why it cannot run on this host. */
 export async function startDockerd(opts: StartOptions = {}): Promise<Dockerd | { skip: string }> {
   const missing = dockerdUnavailable();
@@ -123,8 +64,8 @@ export async function startDockerd(opts: StartOptions = {}): Promise<Dockerd | {
   const client = dockerClient()!;
   // Unix socket paths are limited to 108 bytes: keep the exec root short.
   const execRoot = mkdtempSync("/tmp/kd-");
-  const lock = opts.cached === false ? undefined : lockCachedRoot();
-  const dataRoot = lock ? join(CACHED_DATA_ROOT, "data") : mkdtempSync("/var/tmp/kiln-ref-docker-tmp-");
+  const release = opts.cached === false ? undefined : tryLock(CACHED_DATA_ROOT);
+  const dataRoot = release ? join(CACHED_DATA_ROOT, "data") : mkdtempSync("/var/tmp/kiln-ref-docker-tmp-");
   mkdirSync(dataRoot, { recursive: true });
   const sock = join(execRoot, "docker.sock");
   const host = `unix://${sock}`;
@@ -182,7 +123,7 @@ export async function startDockerd(opts: StartOptions = {}): Promise<Dockerd | {
     }
     await unmountAll([execRoot, dataRoot]);
     rmSync(execRoot, { recursive: true, force: true });
-    if (lock) rmSync(lock, { force: true });
+    if (release) release();
     else rmSync(dataRoot, { recursive: true, force: true });
   };
 
