@@ -1,0 +1,127 @@
+import { Database } from "bun:sqlite";
+import type { Digest } from "../image/index.ts";
+
+export interface ImageRow {
+  id: Digest;
+  manifest: Digest;
+  parent: Digest | null;
+  added: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS images (
+  id TEXT PRIMARY KEY,          -- image id: digest of the config
+  manifest TEXT NOT NULL,       -- digest of the manifest blob that names it
+  parent TEXT,                  -- image this one was built on (classic builder), for rmi and history
+  added INTEGER NOT NULL        -- ms since epoch when the store got it
+);
+CREATE INDEX IF NOT EXISTS images_parent ON images(parent);
+CREATE TABLE IF NOT EXISTS layers (
+  diff_id TEXT PRIMARY KEY,     -- uncompressed layer digest
+  size INTEGER NOT NULL         -- bytes of file content it holds (docker's layer size)
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+  chain_id TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS build_cache (
+  key TEXT PRIMARY KEY,
+  image_id TEXT NOT NULL,
+  created INTEGER NOT NULL
+);
+`;
+
+/**
+ * The store's metadata: what the OCI layout has no place for (untagged and
+ * intermediate images, parents, the build cache, layer sizes, snapshot
+ * bookkeeping). SQLite in WAL mode with a busy timeout, so several kiln
+ * processes can read and write at once; every statement is crash-safe.
+ * Other modules may add their own tables through `database` (container records).
+ */
+export class MetaDb {
+  readonly database: Database;
+
+  constructor(path: string) {
+    this.database = new Database(path, { create: true, strict: true });
+    // busy_timeout first: switching to WAL needs a lock another process may hold.
+    this.database.exec("PRAGMA busy_timeout = 30000");
+    this.database.exec("PRAGMA journal_mode = WAL");
+    this.database.exec("PRAGMA synchronous = NORMAL");
+    this.database.exec(SCHEMA);
+  }
+
+  close(): void {
+    this.database.close();
+  }
+
+  putImage(row: ImageRow): void {
+    // Keep the first parent and added time a record got: a re-commit of the same config changes neither.
+    this.database
+      .query(
+        `INSERT INTO images (id, manifest, parent, added) VALUES ($id, $manifest, $parent, $added)
+         ON CONFLICT(id) DO UPDATE SET manifest = excluded.manifest, parent = COALESCE(images.parent, excluded.parent)`,
+      )
+      .run({ id: row.id, manifest: row.manifest, parent: row.parent, added: row.added });
+  }
+
+  image(id: Digest): ImageRow | undefined {
+    return (this.database.query("SELECT * FROM images WHERE id = ?").get(id) as ImageRow | null) ?? undefined;
+  }
+
+  images(): ImageRow[] {
+    return this.database.query("SELECT * FROM images").all() as ImageRow[];
+  }
+
+  children(id: Digest): Digest[] {
+    return (this.database.query("SELECT id FROM images WHERE parent = ?").all(id) as { id: Digest }[]).map((r) => r.id);
+  }
+
+  deleteImage(id: Digest): void {
+    this.database.query("DELETE FROM images WHERE id = ?").run(id);
+    this.database.query("DELETE FROM build_cache WHERE image_id = ?").run(id);
+  }
+
+  putLayerSize(diffId: Digest, size: number): void {
+    this.database.query("INSERT OR REPLACE INTO layers (diff_id, size) VALUES (?, ?)").run(diffId, size);
+  }
+
+  layerSize(diffId: Digest): number | undefined {
+    return (this.database.query("SELECT size FROM layers WHERE diff_id = ?").get(diffId) as { size: number } | null)?.size;
+  }
+
+  putSnapshot(chainId: Digest, size: number): void {
+    this.database.query("INSERT OR REPLACE INTO snapshots (chain_id, size, created) VALUES (?, ?, ?)").run(chainId, size, Date.now());
+  }
+
+  snapshotSize(chainId: Digest): number | undefined {
+    return (this.database.query("SELECT size FROM snapshots WHERE chain_id = ?").get(chainId) as { size: number } | null)?.size;
+  }
+
+  deleteSnapshot(chainId: Digest): void {
+    this.database.query("DELETE FROM snapshots WHERE chain_id = ?").run(chainId);
+  }
+
+  cacheGet(key: string): Digest | undefined {
+    return (this.database.query("SELECT image_id FROM build_cache WHERE key = ?").get(key) as { image_id: Digest } | null)?.image_id;
+  }
+
+  cachePut(key: string, imageId: Digest): void {
+    this.database.query("INSERT OR REPLACE INTO build_cache (key, image_id, created) VALUES (?, ?, ?)").run(key, imageId, Date.now());
+  }
+
+  /** Image ids the build cache keeps alive. */
+  cachedImageIds(): Set<Digest> {
+    return new Set((this.database.query("SELECT DISTINCT image_id FROM build_cache").all() as { image_id: Digest }[]).map((r) => r.image_id));
+  }
+
+  /** Drop the whole build cache; returns how many entries there were. */
+  clearCache(): number {
+    return this.database.query("DELETE FROM build_cache").run().changes;
+  }
+
+  /** Run `fn` in one transaction (all or nothing, even across a crash). */
+  transaction<T>(fn: () => T): T {
+    return this.database.transaction(fn)();
+  }
+}

@@ -1,0 +1,89 @@
+import { StoreError } from "../errors.ts";
+import { familiarName, parseReference, shortId, type Digest } from "../image/index.ts";
+import type { MetaDb } from "./db.ts";
+import type { ImageCatalog } from "./images.ts";
+import { removeRef, type Layout } from "./layout.ts";
+import type { FileLock } from "./lock.ts";
+
+const familiar = (ref: string): string => familiarName(parseReference(ref));
+
+function conflict(id: Digest, forceable: boolean, why: string): StoreError {
+  return new StoreError("E_IMAGE_IN_USE", `conflict: unable to delete ${shortId(id)} (${forceable ? "must" : "cannot"} be forced) - ${why}`, {
+    hint: forceable ? "use -f to remove it anyway" : "remove the images built on it first (kiln images -a shows them)",
+  });
+}
+
+/**
+ * `docker rmi`, with the daemon's rules (moby daemon/images/image_delete.go):
+ * - named by a tag: untag; if other tags remain, that is all;
+ * - named by id: untag it when all its tags are in one repository (or -f);
+ * - an image with child images is never deleted ("cannot be forced");
+ * - after a delete, untagged parents without other children go too, quietly.
+ * Returns Docker's lines: `Untagged: alpine:latest`, `Deleted: sha256:…`.
+ * Blobs and snapshots are only reclaimed by prune (another process may be using them).
+ */
+export class ImageRemover {
+  private readonly lines: string[] = [];
+
+  constructor(
+    private readonly catalog: ImageCatalog,
+    private readonly layout: Layout,
+    private readonly db: MetaDb,
+    private readonly lockIndex: () => Promise<FileLock>,
+  ) {}
+
+  async remove(nameOrId: string, force: boolean): Promise<string[]> {
+    const found = await this.catalog.resolve(nameOrId);
+    if (!found) {
+      throw new StoreError("E_IMAGE_NOT_FOUND", `No such image: ${nameOrId}`, { hint: "list the images with 'kiln images'" });
+    }
+    const { record, ref } = found;
+    let quiet = false;
+    if (ref) {
+      await this.untagAll([ref]);
+      if (record.names.length > 1) return this.lines;
+      quiet = true;
+    } else {
+      const repos = new Set(record.names.map((n) => n.replace(/:[^:/]+$/, "")));
+      if (repos.size <= 1 || force) {
+        if (this.db.children(record.id).length > 0) throw conflict(record.id, false, "image has dependent child images");
+        await this.untagAll(record.names);
+      }
+    }
+    await this.deleteImage(record.id, force, quiet);
+    return this.lines;
+  }
+
+  private async untagAll(refs: string[]): Promise<void> {
+    if (refs.length === 0) return;
+    using _lock = await this.lockIndex();
+    let index = this.layout.readIndex();
+    for (const ref of refs) {
+      const r = removeRef(index, ref);
+      index = r.index;
+      if (r.removed) this.lines.push(`Untagged: ${familiar(ref)}`);
+    }
+    this.layout.writeIndex(index);
+  }
+
+  /** Delete one image and then its dangling parents. `quiet`: stop silently at a conflict. */
+  private async deleteImage(id: Digest, force: boolean, quiet: boolean): Promise<void> {
+    const record = await this.catalog.find(id);
+    if (!record) return;
+    const children = this.db.children(id);
+    const problem =
+      children.length > 0
+        ? conflict(id, false, "image has dependent child images")
+        : !force && record.names.length > 0
+          ? conflict(id, true, "image is referenced in multiple repositories")
+          : undefined;
+    if (problem) {
+      if (quiet) return;
+      throw problem;
+    }
+    await this.untagAll(record.names);
+    this.db.deleteImage(id);
+    this.lines.push(`Deleted: ${id}`);
+    if (record.parent) await this.deleteImage(record.parent, false, true);
+  }
+}

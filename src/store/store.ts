@@ -1,0 +1,164 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { join } from "node:path";
+import { errnoCode, StoreError } from "../errors.ts";
+import type { Digest } from "../image/index.ts";
+import { BlobStore, tempName, type BlobExpectation, type BlobInput } from "./blobs.ts";
+import { MetaDb } from "./db.ts";
+import { collectGarbage, type PruneOptions, type PruneReport } from "./gc.ts";
+import { ImageCatalog, type CommitImageInput, type ImageRecord } from "./images.ts";
+import { Layout } from "./layout.ts";
+import { FileLock, type LockOptions } from "./lock.ts";
+import { ImageRemover } from "./remove.ts";
+import { resolveStoreRoot } from "./root.ts";
+import { Snapshots } from "./snapshots.ts";
+
+/**
+ * kiln's local store: an OCI image layout (oci-layout, index.json, blobs/)
+ * that skopeo and umoci read directly, plus
+ *   snapshots/<chain-id hex>/   layers extracted once, as overlay lower dirs;
+ *   kiln.db                     metadata the layout has no place for (db.ts);
+ *   tmp/                        temp files and dirs of running kiln processes;
+ *   locks/                      flock files.
+ * Every open Store holds a shared lock on locks/gc.lock for its lifetime;
+ * prune takes it exclusively, so it never sweeps a blob or snapshot another
+ * process is about to reference, and anything left in tmp/ then is garbage.
+ */
+export class Store implements Disposable {
+  readonly blobs: BlobStore;
+  readonly layout: Layout;
+  readonly db: MetaDb;
+  readonly images: ImageCatalog;
+  readonly snapshots: Snapshots;
+  private readonly tmp: string;
+  private readonly locks: string;
+
+  private constructor(
+    readonly root: string,
+    private readonly gcLock: FileLock,
+    db: MetaDb,
+  ) {
+    this.tmp = join(root, "tmp");
+    this.locks = join(root, "locks");
+    this.db = db;
+    this.blobs = new BlobStore(root, this.tmp);
+    this.layout = new Layout(root);
+    this.images = new ImageCatalog(this.blobs, this.layout, db, () => this.lock("index"));
+    this.snapshots = new Snapshots(root, this.tmp, this.locks, this.blobs, db);
+  }
+
+  /** Open (creating if needed) the store at opts.root, $KILN_ROOT or the default location. */
+  static async open(opts: { root?: string; lock?: LockOptions } = {}): Promise<Store> {
+    const root = resolveStoreRoot(opts.root);
+    try {
+      mkdirSync(root, { recursive: true, mode: 0o700 });
+      for (const d of ["tmp", "locks", "snapshots", "blobs/sha256"]) mkdirSync(join(root, d), { recursive: true });
+    } catch (err) {
+      throw new StoreError("E_STORE", `cannot create the store at ${root}: ${errnoCode(err) ?? (err as Error).message}`, {
+        cause: err,
+        hint: "choose a writable directory with --root DIR or KILN_ROOT",
+      });
+    }
+    const gcLock = await FileLock.acquire(join(root, "locks/gc.lock"), "shared", opts.lock);
+    try {
+      using _init = await FileLock.acquire(join(root, "locks/index.lock"), "exclusive", opts.lock);
+      new Layout(root).init();
+      return new Store(root, gcLock, new MetaDb(join(root, "kiln.db")));
+    } catch (err) {
+      gcLock.release();
+      throw err;
+    }
+  }
+
+  /** A named store-wide lock, held until disposed. */
+  lock(name: string, mode: "shared" | "exclusive" = "exclusive"): Promise<FileLock> {
+    return FileLock.acquire(join(this.locks, `${name}.lock`), mode);
+  }
+
+  putBlob(data: BlobInput, expect?: BlobExpectation): Promise<{ digest: Digest; size: number }> {
+    return this.blobs.put(data, expect);
+  }
+  hasBlob(d: Digest): boolean {
+    return this.blobs.has(d);
+  }
+  blobPath(d: Digest): string {
+    return this.blobs.path(d);
+  }
+  /** A blob's bytes, verified against the digest as they stream (the stream errors at its end otherwise). */
+  openBlob(d: Digest): ReadableStream<Uint8Array> {
+    return this.blobs.open(d);
+  }
+
+  commitImage(input: CommitImageInput): Promise<ImageRecord> {
+    return this.images.commit(input);
+  }
+  /** Register a manifest already written with putBlob (pull, load) as an image. */
+  addManifest(digest: Digest, opts?: { tags?: string[]; parent?: Digest }): Promise<ImageRecord> {
+    return this.images.addManifest(digest, opts);
+  }
+  getImage(nameOrId: string): Promise<ImageRecord> {
+    return this.images.get(nameOrId);
+  }
+  findImage(nameOrId: string): Promise<ImageRecord | undefined> {
+    return this.images.find(nameOrId);
+  }
+  listImages(): Promise<ImageRecord[]> {
+    return this.images.list();
+  }
+  tag(nameOrId: string, ref: string): Promise<void> {
+    return this.images.tag(nameOrId, ref);
+  }
+  untag(ref: string): Promise<void> {
+    return this.images.untag(ref);
+  }
+  /** docker rmi: returns the lines Docker prints (Untagged: …, Deleted: sha256:…). */
+  removeImage(nameOrId: string, opts: { force?: boolean } = {}): Promise<string[]> {
+    return new ImageRemover(this.images, this.layout, this.db, () => this.lock("index")).remove(nameOrId, opts.force ?? false);
+  }
+  /** Images built directly on `id` (kiln build records parents). */
+  childrenOf(id: Digest): Digest[] {
+    return this.db.children(id);
+  }
+
+  /** Lower dirs for an image, top-most first, extracting layers that are not yet snapshots. */
+  prepareSnapshots(image: ImageRecord): Promise<string[]> {
+    return this.snapshots.prepare(image);
+  }
+  snapshotPath(chainId: Digest): string {
+    return this.snapshots.path(chainId);
+  }
+  hasSnapshot(chainId: Digest): boolean {
+    return this.snapshots.has(chainId);
+  }
+  /** Make a container's upper dir (under tempDir) the snapshot of `chainId`, by rename. */
+  commitUpperAsSnapshot(upperDir: string, chainId: Digest, size?: number): Promise<string> {
+    return this.snapshots.commitUpper(upperDir, chainId, size);
+  }
+
+  /** A new empty dir inside the store (same filesystem as snapshots, so renames work). prune removes leftovers. */
+  async tempDir(prefix: string): Promise<string> {
+    if (!existsSync(this.tmp)) mkdirSync(this.tmp, { recursive: true });
+    return mkdtemp(join(this.tmp, `${tempName(prefix)}-`));
+  }
+
+  cacheGet(key: string): string | undefined {
+    return this.db.cacheGet(key);
+  }
+  cachePut(key: string, imageId: Digest): void {
+    this.db.cachePut(key, imageId);
+  }
+
+  /** Garbage collection (kiln prune); waits for other kiln processes to close the store. */
+  prune(opts: PruneOptions = {}): Promise<PruneReport> {
+    return collectGarbage(this, this.gcLock, opts);
+  }
+
+  close(): void {
+    this.db.close();
+    this.gcLock.release();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,84 @@
+import { describe, expect, test } from "bun:test";
+import { imageIdOf, serializeConfig } from "../../../src/image/index.ts";
+import { testCatalog } from "./_catalog.ts";
+
+describe("ImageCatalog", () => {
+  test("commit writes config and manifest blobs; the id is the config digest", async () => {
+    using c = testCatalog();
+    const id = await c.make("a", { tags: ["alpine:3.20"] });
+    const rec = await c.images.get("alpine:3.20");
+    expect(rec.id).toBe(id);
+    expect(imageIdOf(serializeConfig(rec.config))).toBe(id);
+    expect(c.blobs.has(rec.manifestDigest)).toBe(true);
+    expect(rec.names).toEqual(["docker.io/library/alpine:3.20"]);
+    expect(rec.size).toBe(1000);
+    expect(rec.chainIds).toEqual(rec.diffIds);
+    expect(c.layout.refs().map((r) => r.ref)).toEqual(["docker.io/library/alpine:3.20"]);
+  });
+
+  test("configBytes are stored exactly, and give the id", async () => {
+    using c = testCatalog();
+    const bytes = '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":{"Env":["A=\\u003cb\\u003e"]}}';
+    const rec = await c.images.commit({ config: JSON.parse(bytes), configBytes: bytes, layers: [] });
+    expect(rec.id).toBe(imageIdOf(bytes));
+    expect(new TextDecoder().decode(await c.blobs.read(rec.manifest.config.digest))).toBe(bytes);
+  });
+
+  test("commit refuses layers that are not in the store", async () => {
+    using c = testCatalog();
+    const missing = `sha256:${"0".repeat(64)}` as const;
+    await expect(
+      c.images.commit({
+        config: { architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [missing] } },
+        layers: [{ descriptor: { mediaType: "x", digest: missing, size: 1 }, diffId: missing }],
+      }),
+    ).rejects.toMatchObject({ code: "E_BLOB_NOT_FOUND" });
+  });
+
+  test("tag adds a name, and moving a tag leaves the old image untagged (not lost)", async () => {
+    using c = testCatalog();
+    const a = await c.make("a", { tags: ["app"] });
+    const b = await c.make("b");
+    await c.images.tag(a, "app:v1");
+    expect((await c.images.get(a)).names).toEqual(["docker.io/library/app:latest", "docker.io/library/app:v1"]);
+    await c.images.tag(b, "app");
+    expect((await c.images.get("app")).id).toBe(b);
+    expect((await c.images.get(a)).names).toEqual(["docker.io/library/app:v1"]);
+    await c.images.untag("app:v1");
+    expect((await c.images.get(a)).names).toEqual([]);
+    expect((await c.images.list()).map((r) => r.id).sort()).toEqual([a, b].sort());
+  });
+
+  test("tag refuses a digest reference and unknown sources", async () => {
+    using c = testCatalog();
+    const a = await c.make("a");
+    await expect(c.images.tag(a, `x@sha256:${"1".repeat(64)}`)).rejects.toThrow(/digest reference/);
+    await expect(c.images.tag("nope", "x")).rejects.toMatchObject({ code: "E_IMAGE_NOT_FOUND" });
+    await expect(c.images.untag("nope")).rejects.toMatchObject({ code: "E_IMAGE_NOT_FOUND" });
+  });
+
+  test("list is newest first and includes untagged images", async () => {
+    using c = testCatalog();
+    const old = await c.make("old", { created: "2020-01-01T00:00:00Z", tags: ["old"] });
+    const mid = await c.make("mid", { created: "2022-01-01T00:00:00Z" });
+    const neu = await c.make("new", { created: "2024-01-01T00:00:00Z", tags: ["new"] });
+    expect((await c.images.list()).map((r) => r.id)).toEqual([neu, mid, old]);
+  });
+
+  test("an ambiguous id prefix is E_IMAGE_AMBIGUOUS", async () => {
+    using c = testCatalog();
+    const ids = [];
+    for (let i = 0; i < 40; i++) ids.push(await c.make(`img${i}`));
+    // Some first hex digit is shared by two of 40 ids (pigeonhole over 16 digits).
+    const first = ids.map((id) => id[7]!).find((ch, i, all) => all.indexOf(ch) !== i)!;
+    await expect(c.images.find(first)).rejects.toMatchObject({ code: "E_IMAGE_AMBIGUOUS" });
+  });
+
+  test("an image tagged by another tool (index.json only) is found and listed", async () => {
+    using c = testCatalog();
+    const id = await c.make("ext", { tags: ["ext:1"] });
+    c.db.deleteImage(id); // as if skopeo had written the tag: no db row
+    expect((await c.images.get("ext:1")).id).toBe(id);
+    expect((await c.images.list()).map((r) => r.id)).toEqual([id]);
+  });
+});
