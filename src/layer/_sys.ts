@@ -1,0 +1,118 @@
+// The few libc calls the layer codec needs and Node does not offer: extended
+// attributes (l*xattr, never following symlinks) and mknod (whiteouts, device
+// nodes, fifos). STYLE.md makes sandbox/ffi.ts the one dlopen of libc, but the
+// import DAG forbids layer/ → sandbox/, and the codec must also run outside any
+// container (store extraction, tests); so layer/ keeps this minimal private
+// binding of its own. libc is opened on first use, never at import time.
+import { dlopen, FFIType, read, type Pointer } from "bun:ffi";
+import { constants } from "node:os";
+
+type Libc = ReturnType<typeof openLibc>;
+let libc: Libc | undefined;
+
+function openLibc() {
+  // Paths and names go in as NUL-terminated Buffers through `ptr` arguments: Bun
+  // passes a TypedArray's address and keeps it alive for the duration of the call.
+  const { ptr: p, u64, i64, i32, u32 } = FFIType;
+  return dlopen("libc.so.6", {
+    lgetxattr: { args: [p, p, p, u64], returns: i64 },
+    llistxattr: { args: [p, p, u64], returns: i64 },
+    lsetxattr: { args: [p, p, p, u64, i32], returns: i32 },
+    lremovexattr: { args: [p, p], returns: i32 },
+    mknod: { args: [p, u32, u64], returns: i32 },
+    __errno_location: { args: [], returns: p },
+  }).symbols;
+}
+
+function sys(): Libc {
+  libc ??= openLibc();
+  return libc;
+}
+
+const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/** An errno failure shaped like Node's fs errors (`code` = "EPERM", …), so errnoCode() reads it. */
+export class SysError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+  readonly path: string;
+  constructor(syscall: string, errno: number, path: string) {
+    const code = errnoNames.get(errno) ?? `E${errno}`;
+    super(`${syscall} ${path}: ${code}`);
+    this.code = code;
+    this.errno = errno;
+    this.syscall = syscall;
+    this.path = path;
+  }
+}
+
+function fail(syscall: string, path: string): never {
+  // Read errno right after the failing call: no other libc call happens in between.
+  throw new SysError(syscall, read.i32(sys().__errno_location() as Pointer, 0), path);
+}
+
+const cstr = (s: string): Buffer => Buffer.from(`${s}\0`);
+// XATTR_SIZE_MAX and XATTR_LIST_MAX are both 64 KiB: one scratch buffer serves every call.
+const scratch = new Uint8Array(65536);
+
+/** Names of the extended attributes of `path` (not following a symlink); [] where unsupported. */
+export function listXattrs(path: string): string[] {
+  const n = Number(sys().llistxattr(cstr(path), scratch, BigInt(scratch.length)));
+  if (n < 0) {
+    const err = new SysError("llistxattr", read.i32(sys().__errno_location() as Pointer, 0), path);
+    if (err.code === "ENOTSUP" || err.code === "EOPNOTSUPP") return [];
+    throw err;
+  }
+  if (n === 0) return [];
+  return Buffer.from(scratch.subarray(0, n - 1)).toString("utf8").split("\0");
+}
+
+/** Value of one extended attribute, or undefined when it is not set (ENODATA) or unsupported. */
+export function getXattr(path: string, name: string): Uint8Array | undefined {
+  const n = Number(sys().lgetxattr(cstr(path), cstr(name), scratch, BigInt(scratch.length)));
+  if (n < 0) {
+    const err = new SysError("lgetxattr", read.i32(sys().__errno_location() as Pointer, 0), path);
+    if (err.code === "ENODATA" || err.code === "ENOTSUP" || err.code === "EOPNOTSUPP") return undefined;
+    throw err;
+  }
+  return scratch.slice(0, n);
+}
+
+/** Set an extended attribute on `path` itself (a symlink is not followed). */
+export function setXattr(path: string, name: string, value: Uint8Array): void {
+  // An empty TypedArray has no address to pass: point at the scratch buffer, length 0.
+  const buf = value.length > 0 ? value : scratch;
+  if (sys().lsetxattr(cstr(path), cstr(name), buf, BigInt(value.length), 0) !== 0) fail("lsetxattr", path);
+}
+
+/** Remove an extended attribute; absent is fine. */
+export function removeXattr(path: string, name: string): void {
+  if (sys().lremovexattr(cstr(path), cstr(name)) === 0) return;
+  const err = new SysError("lremovexattr", read.i32(sys().__errno_location() as Pointer, 0), path);
+  if (err.code !== "ENODATA") throw err;
+}
+
+export const S_IFIFO = 0o010000;
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+
+/** glibc's makedev(): the 64-bit dev_t for a major/minor pair. */
+export function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+}
+
+/** Major and minor numbers of a dev_t as Node's Stats.rdev reports it. */
+export function splitDev(dev: number): { major: number; minor: number } {
+  const d = BigInt(dev);
+  const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
+  const minor = Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
+  return { major, minor };
+}
+
+/** mknod(2): `mode` carries the file type (S_IFCHR, S_IFBLK, S_IFIFO) and permission bits. */
+export function mknod(path: string, mode: number, major = 0, minor = 0): void {
+  if (sys().mknod(cstr(path), mode, makedev(major, minor)) !== 0) fail("mknod", path);
+}
