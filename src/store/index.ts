@@ -15,3 +15,4 @@ export type { BlobInput, BlobExpectation } from "./blobs.ts";
 export { defaultStoreRoot, resolveStoreRoot } from "./root.ts";
 export { FileLock, type LockMode } from "./lock.ts";
 export { removeTree, treeSize } from "./tree.ts";
+export { importRootfs, type ImportOptions } from "./import.ts";

@@ -1,0 +1,48 @@
+import { hostPlatform, type ContainerConfig, type ImageConfig, type Platform } from "../image/index.ts";
+import { decompressStream, encodeLayer, type LayerCompression } from "../layer/index.ts";
+import type { ImageRecord } from "./images.ts";
+import type { Store } from "./store.ts";
+
+export interface ImportOptions {
+  /** Tags for the new image. */
+  tags?: string[];
+  /** Runtime config from `--change` lines. */
+  config?: ContainerConfig;
+  /** History comment; Docker's default is "Imported from SOURCE". */
+  message?: string;
+  /** What the rootfs came from, for the default message ("-" for stdin). */
+  source?: string;
+  compression?: LayerCompression;
+  platform?: Platform;
+  /** Creation time (default now). */
+  created?: Date;
+}
+
+/**
+ * `docker import`: a root filesystem tarball (plain, gzip, zstd, bzip2 or xz)
+ * becomes a one-layer image. The tar is decompressed, hashed (diff id) and
+ * recompressed in one pass straight into a blob: nothing is extracted and
+ * nothing is held in memory.
+ */
+export async function importRootfs(store: Store, input: ReadableStream<Uint8Array>, opts: ImportOptions = {}): Promise<ImageRecord> {
+  const encoded = encodeLayer(decompressStream(input), opts.compression ?? "gzip");
+  const blob = await store.putBlob(encoded.stream);
+  const { diffId, uncompressedSize } = await encoded.done;
+  const created = (opts.created ?? new Date()).toISOString();
+  const platform = opts.platform ?? hostPlatform();
+  const comment = opts.message || `Imported from ${opts.source ?? "-"}`;
+  const config: ImageConfig = {
+    architecture: platform.architecture,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    config: opts.config ?? {},
+    created,
+    history: [{ created, comment }],
+    os: platform.os,
+    rootfs: { type: "layers", diff_ids: [diffId] },
+  };
+  return store.commitImage({
+    config,
+    layers: [{ descriptor: { mediaType: encoded.mediaType, digest: blob.digest, size: blob.size }, diffId, size: uncompressedSize }],
+    tags: opts.tags,
+  });
+}
