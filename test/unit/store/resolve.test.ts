@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Digest } from "../../../src/image/index.ts";
-import { resolveImageName, type NameCandidate } from "../../../src/store/resolve.ts";
+import { resolveImageName, type NameCandidate, type Resolution } from "../../../src/store/resolve.ts";
 
 const d = (c: string): Digest => `sha256:${c.repeat(64).slice(0, 64)}`;
 const ALPINE = d("ab12");
@@ -15,7 +15,7 @@ const candidates: NameCandidate[] = [
 ];
 
 describe("resolveImageName finds images the way Docker does", () => {
-  const rows: [string, string, { kind: string; id?: Digest; ref?: string }][] = [
+  const rows: [string, string, { kind: Resolution["kind"]; id?: Digest; ref?: string }][] = [
     ["short name", "alpine", { kind: "found", id: ALPINE, ref: "docker.io/library/alpine:latest" }],
     ["name and tag", "alpine:3.20", { kind: "found", id: ALPINE, ref: "docker.io/library/alpine:3.20" }],
     ["full canonical reference", "docker.io/library/alpine:3.20", { kind: "found", id: ALPINE, ref: "docker.io/library/alpine:3.20" }],
