@@ -34,7 +34,7 @@ const DEFAULT_LIFETIME_S = 60;
  */
 export class Authorizer {
   private challenge?: Challenge;
-  private readonly tokens = new Map<string, CachedToken>();
+  private readonly tokens = new Map<string, Promise<CachedToken>>();
   private credentials?: Promise<Credentials | undefined>;
   private readonly now: () => number;
 
@@ -57,9 +57,19 @@ export class Authorizer {
     return this.challenge?.scheme;
   }
 
-  /** Forget the cached token for these scopes (the registry refused it). */
-  invalidate(scopes: string[]): void {
-    this.tokens.delete(scopeKey(scopes));
+  /**
+   * Forget the cached token for these scopes because the registry refused
+   * `rejected` (the Authorization value sent). A token fetched meanwhile by a
+   * concurrent request is kept.
+   */
+  async invalidate(scopes: string[], rejected: string | undefined): Promise<void> {
+    const key = scopeKey(scopes);
+    const cached = this.tokens.get(key);
+    if (!cached) return;
+    const token = await cached.catch(() => undefined);
+    if (!token || rejected === undefined || `Bearer ${token.value}` === rejected) {
+      if (this.tokens.get(key) === cached) this.tokens.delete(key);
+    }
   }
 
   private creds(): Promise<Credentials | undefined> {
@@ -77,12 +87,20 @@ export class Authorizer {
       addSecret(value.slice(6));
       return value;
     }
+    // Concurrent requests for the same scopes share one token request.
     const key = scopeKey(scopes);
-    const cached = this.tokens.get(key);
-    if (cached && cached.expiresAt > this.now()) return `Bearer ${cached.value}`;
-    const token = await this.fetchToken(scopes);
-    this.tokens.set(key, token);
-    return `Bearer ${token.value}`;
+    let pending = this.tokens.get(key);
+    const cached = pending && (await pending.catch(() => undefined));
+    if (!cached || cached.expiresAt <= this.now()) {
+      if (this.tokens.get(key) === pending) {
+        pending = this.fetchToken(scopes);
+        this.tokens.set(key, pending);
+        pending.catch(() => this.tokens.get(key) === pending && this.tokens.delete(key));
+      } else {
+        pending = this.tokens.get(key)!;
+      }
+    }
+    return `Bearer ${(await pending!).value}`;
   }
 
   private async fetchToken(scopes: string[]): Promise<CachedToken> {

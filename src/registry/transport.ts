@@ -144,7 +144,7 @@ export class RegistryTransport {
         await res.arrayBuffer().catch(() => undefined);
         // A new challenge (Basic ↔ Bearer, or a Bearer for more scopes), or an expired token.
         this.auth.setChallenge(res.headers.get("www-authenticate"));
-        this.auth.invalidate(spec.scopes);
+        await this.auth.invalidate(spec.scopes, authorization);
         continue;
       }
       if (res.status >= 300 && res.status < 400 && res.headers.get("location") && method !== "POST" && hops++ < 5) {
