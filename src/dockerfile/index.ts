@@ -1,0 +1,5 @@
+// dockerfile/: the pure Dockerfile front-end (no fs, no spawn, no clock).
+export { parseDockerfile, type Node, type ParseOptions, type ParseResult, type ParseWarning } from "./parse.ts";
+export { dumpAst, dumpNode } from "./dump.ts";
+export type { Directive, EscapeToken } from "./directives.ts";
+export type { Heredoc } from "./heredoc.ts";
