@@ -1,0 +1,51 @@
+// Test-only tar helpers: write a tar from headers with kiln's encoder, read one
+// back with kiln's reader (content as text), in configurable chunk sizes.
+import { BLOCK, encodeHeader, paddingFor, type TarHeader } from "../../../src/layer/tar-format.ts";
+import { TarReader } from "../../../src/layer/tar-reader.ts";
+
+/** A whole tar (headers, content, padding, end marker) from headers and contents. */
+export function makeTar(entries: { h: TarHeader; content?: Uint8Array }[], trailer = 2 * BLOCK): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const { h, content } of entries) {
+    parts.push(encodeHeader(h));
+    if (content) parts.push(content, new Uint8Array(paddingFor(content.length)));
+  }
+  parts.push(new Uint8Array(trailer));
+  return Buffer.concat(parts);
+}
+
+/** Read every entry (and file content as text) with kiln's reader. */
+export async function readTar(bytes: Uint8Array, chunk = 4096) {
+  const r = new TarReader(streamOf(bytes, chunk));
+  const out: (TarHeader & { content?: string })[] = [];
+  for (let e = await r.next(); e; e = await r.next()) {
+    const { offset: _o, ...h } = e;
+    let content: string | undefined;
+    if (e.type === "file") {
+      const parts: Uint8Array[] = [];
+      for await (const c of r.body()) parts.push(c.slice());
+      content = Buffer.concat(parts).toString();
+    }
+    out.push({ ...h, content });
+  }
+  await r.finish();
+  return { entries: out, digest: r.digest, size: r.size };
+}
+
+
+/** Collect a stream into one buffer. */
+export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** A stream of `bytes` in `chunk`-sized pieces. */
+export function streamOf(bytes: Uint8Array, chunk = 65536): ReadableStream<Uint8Array> {
+  let off = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (off >= bytes.length) return c.close();
+      c.enqueue(bytes.slice(off, off + chunk));
+      off += chunk;
+    },
+  });
+}
