@@ -1,0 +1,115 @@
+// Undo whatever compression a layer blob carries, recognised by its magic
+// bytes rather than trusted from a media type: gzip and zstd in-process
+// (node:zlib), bzip2 and xz through the system tools (rare in layers; not
+// worth a JS decoder), anything else passed through as a plain tar.
+import type * as Stream from "node:stream";
+import type * as Zlib from "node:zlib";
+import { LayerError } from "../errors.ts";
+
+export type DetectedCompression = "gzip" | "zstd" | "bzip2" | "xz" | "none";
+
+const MAGIC: [DetectedCompression, number[]][] = [
+  ["gzip", [0x1f, 0x8b]],
+  ["zstd", [0x28, 0xb5, 0x2f, 0xfd]],
+  ["bzip2", [0x42, 0x5a, 0x68]], // "BZh"
+  ["xz", [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+];
+
+/** The compression whose magic `head` starts with. */
+export function detectCompression(head: Uint8Array): DetectedCompression {
+  for (const [kind, magic] of MAGIC) if (magic.every((b, i) => head[i] === b)) return kind;
+  return "none";
+}
+
+/** Decompress a layer blob of any supported compression (sniffed from its first bytes). */
+export function decompressStream(data: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = readerOf(data);
+  let out: typeof reader | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        out ??= (await sniff(reader)).getReader();
+        const r = await out!.read();
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      },
+      async cancel(reason) {
+        await (out ?? reader).cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function readerOf(stream: ReadableStream<Uint8Array>) {
+  return stream.getReader();
+}
+
+/** Read enough to see the magic, then build the decoding stream over head + rest. */
+async function sniff(reader: ReturnType<typeof readerOf>): Promise<ReadableStream<Uint8Array>> {
+  const head: Uint8Array[] = [];
+  let have = 0;
+  while (have < 6) {
+    const r = await reader.read();
+    if (r.done) break;
+    head.push(r.value);
+    have += r.value.length;
+  }
+  const first = new Uint8Array(Math.min(have, 6));
+  let off = 0;
+  for (const c of head) {
+    if (off >= first.length) break;
+    const n = Math.min(c.length, first.length - off);
+    first.set(c.subarray(0, n), off);
+    off += n;
+  }
+  const whole = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const h = head.shift();
+        if (h) return controller.enqueue(h);
+        const r = await reader.read();
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+  const kind = detectCompression(first);
+  // Lazy: node:zlib and node:stream cost start-up time (scripts/lint.ts, SLOW_TO_LOAD).
+  if (kind === "gzip" || kind === "zstd") {
+    const zlib = require("node:zlib") as typeof Zlib;
+    const { Duplex } = require("node:stream") as typeof Stream;
+    const t = kind === "gzip" ? zlib.createGunzip() : zlib.createZstdDecompress();
+    return whole.pipeThrough(Duplex.toWeb(t) as TransformStream<Uint8Array, Uint8Array>);
+  }
+  if (kind === "bzip2" || kind === "xz") return throughTool(whole, kind === "bzip2" ? ["bzip2", "-dc"] : ["xz", "-dc"]);
+  return whole;
+}
+
+/** Pipe through an external decompressor; its failure (exit status) errors the stream. */
+function throughTool(input: ReadableStream<Uint8Array>, argv: string[]): ReadableStream<Uint8Array> {
+  let proc: ReturnType<typeof Bun.spawn<"pipe", "pipe", "pipe">>;
+  try {
+    proc = Bun.spawn(argv, { stdin: input, stdout: "pipe", stderr: "pipe" }) as never;
+  } catch (err) {
+    throw new LayerError("E_LAYER", `cannot run ${argv[0]} to decompress the layer`, { cause: err, hint: `Install ${argv[0]}.` });
+  }
+  const reader = proc.stdout.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const r = await reader.read();
+        if (!r.done) return controller.enqueue(r.value);
+        const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+        if (code !== 0) controller.error(new LayerError("E_LAYER", `${argv.join(" ")} failed (exit ${code}): ${err.trim()}`));
+        else controller.close();
+      },
+      cancel() {
+        proc.kill();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
