@@ -1,0 +1,23 @@
+// layer/: the codec between overlay dirs and OCI layer tars, both ways, with
+// compression and digests in one streaming pass. Imports only errors.ts and util/.
+//
+// Contract notes (differences from the brief, all additive):
+// - `Digest` and `LayerCompression` are the same string types as image/'s, declared
+//   here (layer/ may not import image/): Sha256Digest from util/digest.ts.
+// - applyLayer takes an optional `onWarning` callback (device nodes that cannot be
+//   created in a user namespace, xattrs the filesystem refuses).
+// - tar-stream is not used: tar-format.ts / tar-reader.ts read and write tar
+//   themselves, because tar-stream's PAX decoding is not binary-safe (xattrs).
+export { diffUpperDir, type DiffOptions } from "./diff.ts";
+export { encodeLayer, type EncodedLayer, type LayerCompression } from "./encode.ts";
+export { decompressStream, detectCompression, type DetectedCompression } from "./decompress.ts";
+export { applyLayer, type ApplyOptions } from "./apply.ts";
+export { resolveInRoot, normaliseEntryName } from "./scoped-path.ts";
+export {
+  WHITEOUT_OPAQUE,
+  WHITEOUT_PREFIX,
+  WHITEOUT_META_PREFIX,
+  isOverlayXattr,
+  type XattrNamespace,
+} from "./whiteout.ts";
+// (the build helper adds copy.ts here)
