@@ -3,3 +3,4 @@ export { parseDockerfile, type Node, type ParseOptions, type ParseResult, type P
 export { dumpAst, dumpNode } from "./dump.ts";
 export type { Directive, EscapeToken } from "./directives.ts";
 export type { Heredoc } from "./heredoc.ts";
+export { expandWord, expandWords, ShellLex, type Env, type ProcessResult, type ShellLexOptions } from "./shell-lex.ts";
