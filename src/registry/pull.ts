@@ -33,10 +33,10 @@ export interface PullResult {
 
 const MAX_CONFIG_BYTES = 32 << 20;
 
-/** Resolve the reference to one image manifest for the platform (following an index). */
-async function resolveManifest(repo: RepositoryHandle, reference: string, wanted: PullOptions["platform"]): Promise<FetchedManifest> {
+/** Resolve the reference to one image manifest for the platform (following an index, which is returned too). */
+async function resolveManifest(repo: RepositoryHandle, reference: string, wanted: PullOptions["platform"]): Promise<{ top: FetchedManifest; image: FetchedManifest }> {
   const top = await getManifest(repo.transport, repo.repository, reference);
-  if (!isIndex(top)) return top;
+  if (!isIndex(top)) return { top, image: top };
   const platform = wanted ?? hostPlatform();
   let picked: Descriptor;
   try {
@@ -45,7 +45,7 @@ async function resolveManifest(repo: RepositoryHandle, reference: string, wanted
     const name = `${repo.registry}/${repo.repository}`;
     throw new KilnError("E_PLATFORM", `${name}: ${(err as Error).message}`, { hint: (err as KilnError).hint });
   }
-  return getManifest(repo.transport, repo.repository, picked.digest);
+  return { top, image: await getManifest(repo.transport, repo.repository, picked.digest) };
 }
 
 /** Download the config into memory (it is small) and check its digest. */
@@ -94,12 +94,9 @@ async function pullFrom(repo: RepositoryHandle, ref: Reference, canonical: strin
   const source = `${repo.registry}/${repo.repository}`;
   // One manifest request when the image is already here: HEAD, compare digests.
   const remote = ref.digest ?? (await headManifest(repo.transport, repo.repository, ref.tag!))?.digest;
-  const local = remote ? await sink.pulled(canonical, platform) : undefined;
-  if (local && local.remoteDigest === remote) {
-    return { ref: canonical, remoteDigest: remote!, manifestDigest: local.manifestDigest, id: local.id, upToDate: true, source };
-  }
-  const top = remote ?? ref.tag!;
-  const fetched = await resolveManifest(repo, top, opts.platform);
+  const local = remote ? await sink.pulled(canonical, platform, remote) : undefined;
+  if (local) return { ref: canonical, remoteDigest: remote!, manifestDigest: local.manifestDigest, id: local.id, upToDate: true, source };
+  const { top, image: fetched } = await resolveManifest(repo, remote ?? ref.tag!, opts.platform);
   const manifest = fetched.parsed as Manifest;
   if (!manifest.config || !Array.isArray(manifest.layers)) {
     throw new RegistryError("E_REGISTRY", `${source}: ${fetched.mediaType || "manifest"} is not an image manifest`, { hint: "kiln pulls container images only" });
@@ -121,11 +118,14 @@ async function pullFrom(repo: RepositoryHandle, ref: Reference, canonical: strin
     opts.onLayer?.(layer);
   });
   if (!sink.hasBlob(manifest.config.digest)) await sink.putBlob(configBytes, { digest: manifest.config.digest, size: configBytes.byteLength });
-  if (!sink.hasBlob(fetched.digest)) await sink.putBlob(fetched.bytes, { digest: fetched.digest, size: fetched.size });
+  // The index too: it lets the next pull see that the image is up to date from the index digest alone.
+  for (const m of top === fetched ? [fetched] : [fetched, top]) {
+    if (!sink.hasBlob(m.digest)) await sink.putBlob(m.bytes, { digest: m.digest, size: m.size });
+  }
   await sink.commitPulled({
     ref: canonical,
     platform,
-    remoteDigest: remote ?? fetched.digest,
+    remoteDigest: remote ?? top.digest,
     manifest,
     manifestBytes: fetched.bytes,
     manifestDigest: fetched.digest,
@@ -133,7 +133,7 @@ async function pullFrom(repo: RepositoryHandle, ref: Reference, canonical: strin
     configBytes,
     layers: manifest.layers.map((descriptor, i) => ({ descriptor, diffId: diffIds[i]! })),
   });
-  return { ref: canonical, remoteDigest: remote ?? fetched.digest, manifestDigest: fetched.digest, id: manifest.config.digest, upToDate: false, source };
+  return { ref: canonical, remoteDigest: remote ?? top.digest, manifestDigest: fetched.digest, id: manifest.config.digest, upToDate: false, source };
 }
 
 /**

@@ -17,20 +17,21 @@ function mountCandidates(source: ImageSource, repo: RepositoryHandle, desc: Desc
   return [...new Set(known.filter((l) => l.registry === repo.registry && l.repository !== repo.repository).map((l) => l.repository))];
 }
 
-/** Upload one blob (or find it there, or mount it) and say which. */
+/** Upload one blob (or find it there, or mount it) and say which (layers only: docker shows no line for the config). */
 async function pushBlob(repo: RepositoryHandle, source: ImageSource, desc: Descriptor, opts: PushOptions): Promise<void> {
   const id = shortId(desc.digest);
+  const progress = desc.digest === source.manifest.config.digest ? undefined : opts.progress;
   const outcome = await uploadBlob(repo.transport, repo.repository, desc, source.blob(desc.digest), {
     mountFrom: mountCandidates(source, repo, desc),
     chunkSize: opts.chunkSize,
     retries: opts.retries,
     backoffMs: opts.backoffMs,
-    onProgress: (current) => opts.progress?.({ kind: "progress", id, current, total: desc.size, action: "Pushing" }),
-    onRetry: (attempt, reason) => opts.progress?.({ kind: "retry", id, attempt, reason }),
+    onProgress: (current) => progress?.({ kind: "progress", id, current, total: desc.size, action: "Pushing" }),
+    onRetry: (attempt, reason) => progress?.({ kind: "retry", id, attempt, reason }),
   });
   source.recordBlobLocation?.(desc.digest, { registry: repo.registry, repository: repo.repository });
   const status = outcome.status === "exists" ? "Layer already exists" : outcome.status === "mounted" ? `Mounted from ${outcome.from}` : "Pushed";
-  opts.progress?.({ kind: "done", id, status });
+  progress?.({ kind: "done", id, status });
 }
 
 /**

@@ -14,15 +14,19 @@ export interface ImageSink {
   hasBlob(digest: Digest): boolean;
   /** Write a blob; must throw (and keep nothing) when the bytes do not match `expect`. */
   putBlob(data: ReadableStream<Uint8Array> | Uint8Array, expect: { digest: Digest; size: number }): Promise<unknown>;
-  /** What `ref` was when it was last pulled for `platform`, if the local image tagged `ref` is still that image. */
-  pulled(ref: string, platform: string): Promise<PulledRecord | undefined>;
+  /**
+   * Is the local image tagged `ref` the one `remoteDigest` names for
+   * `platform`? (remoteDigest is a manifest's digest or an index's, whose
+   * bytes the pull stored as a blob.) The record when it is, else undefined.
+   */
+  pulled(ref: string, platform: string, remoteDigest: Digest): Promise<PulledRecord | undefined>;
   /** All blobs are in: record the image under `ref` (its manifest and config bytes are already blobs). */
   commitPulled(image: PulledImage): Promise<void>;
   /** Remember that `digest` can be found at `location` (used to mount instead of upload on push). */
   recordBlobLocation?(digest: Digest, location: BlobLocation): void;
 }
 
-/** Which remote digest a local image came from. */
+/** A local image that is what a remote digest names. */
 export interface PulledRecord {
   remoteDigest: Digest;
   manifestDigest: Digest;

@@ -65,7 +65,7 @@ describe.skipIf(skip)("registry failures", () => {
     const layer = store.source(img).manifest.layers[0]!;
     const path = reg.blobDataPath(layer.digest);
     const bytes = readFileSync(path);
-    bytes[bytes.length - 5] ^= 0xff;
+    bytes[bytes.length - 5]! ^= 0xff;
     writeFileSync(path, bytes);
     const dst = new DirImageStore(dirs.join("tamper-dst"));
     const err = await pullImage(`${reg.host}/f/tamper:1`, dst).catch((e) => e);

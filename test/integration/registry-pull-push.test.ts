@@ -33,7 +33,7 @@ describe.skipIf(skip)("registry push/pull (no auth)", () => {
     const pushed = await pushImage(src.source(image), `${reg.host}/kiln/alpine:1`, { progress: (e) => events.push(e) });
     expect(pushed.digest).toBe(image);
     expect(pushed.tag).toBe("1");
-    expect(events.filter((e) => e.kind === "done").map((e) => (e as { status: string }).status).sort()).toEqual(["Pushed", "Pushed", "Pushed"]);
+    expect(events.filter((e) => e.kind === "done").map((e) => (e as { status: string }).status).sort()).toEqual(["Pushed", "Pushed"]);
 
     const dst = new DirImageStore(dirs.join("dst1"));
     const pulled = await pullImage(`${reg.host}/kiln/alpine:1`, dst);
@@ -47,7 +47,7 @@ describe.skipIf(skip)("registry push/pull (no auth)", () => {
   test("pushing again: every blob already exists", async () => {
     const events: TransferEvent[] = [];
     await pushImage(src.source(image), `${reg.host}/kiln/alpine:1`, { progress: (e) => events.push(e) });
-    expect(events.filter((e) => e.kind === "done").map((e) => (e as { status: string }).status)).toEqual(["Layer already exists", "Layer already exists", "Layer already exists"]);
+    expect(events.filter((e) => e.kind === "done").map((e) => (e as { status: string }).status)).toEqual(["Layer already exists", "Layer already exists"]);
   });
 
   test("a pull of an image already here costs one manifest request (HEAD)", async () => {
@@ -90,7 +90,7 @@ describe.skipIf(skip)("registry push/pull (no auth)", () => {
     const pushed = await pushImage(source, `${reg.host}/other/copy:v1`, { progress: (e) => events.push(e) });
     expect(pushed.digest).toBe(image);
     const statuses = events.filter((e) => e.kind === "done").map((e) => (e as { status: string }).status);
-    expect(statuses).toEqual(["Mounted from kiln/alpine", "Mounted from kiln/alpine", "Mounted from kiln/alpine"]);
+    expect(statuses).toEqual(["Mounted from kiln/alpine", "Mounted from kiln/alpine"]);
   });
 
   test("an index without the wanted platform: a clear error listing what it has", async () => {

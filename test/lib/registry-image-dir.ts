@@ -54,9 +54,9 @@ export class DirImageStore implements ImageSink {
     }
   }
 
-  async pulled(ref: string, platform: string): Promise<PulledRecord | undefined> {
+  async pulled(ref: string, platform: string, remoteDigest: Digest): Promise<PulledRecord | undefined> {
     const p = this.pulledImages.get(`${ref}|${platform}`);
-    return p && { remoteDigest: p.remoteDigest, manifestDigest: p.manifestDigest, id: p.manifest.config.digest };
+    return p && p.remoteDigest === remoteDigest ? { remoteDigest: p.remoteDigest, manifestDigest: p.manifestDigest, id: p.manifest.config.digest } : undefined;
   }
   async commitPulled(image: PulledImage): Promise<void> {
     for (const d of [image.manifestDigest, image.manifest.config.digest, ...image.layers.map((l) => l.descriptor.digest)]) {

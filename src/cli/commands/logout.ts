@@ -1,11 +1,16 @@
+import { writeSync } from "node:fs";
 import { defineCommand } from "citty";
-import { KilnError } from "../../errors.ts";
+import { logout, normalizeRegistryHost } from "../../registry/index.ts";
 
-// Placeholder until the issue that owns this command lands; see README "Status".
 export default defineCommand({
-  meta: { name: "logout", description: "(not yet implemented)" },
-  args: {},
-  run() {
-    throw new KilnError("E_NOT_IMPLEMENTED", "'kiln logout' is not implemented yet");
+  meta: { name: "logout", description: "Log out from a registry" },
+  args: {
+    server: { type: "positional", required: false, description: "Registry host[:port] (default: docker.io)", valueHint: "server" },
+    authfile: { type: "string", valueHint: "file", description: "Credentials file (default: $REGISTRY_AUTH_FILE, ~/.docker/config.json)" },
+  },
+  async run({ args }) {
+    const registry = normalizeRegistryHost(typeof args.server === "string" ? args.server : undefined);
+    const removed = await logout(registry, { authFile: typeof args.authfile === "string" ? args.authfile : undefined });
+    writeSync(1, removed ? `Removing login credentials for ${registry}\n` : `Not logged in to ${registry}\n`);
   },
 });
