@@ -1,0 +1,145 @@
+// kiln pull / push / login / logout (the compiled binary, a private store)
+// against the real registry, and what other tools make of kiln's pushes:
+// skopeo inspect sees the same digest, a private dockerd pulls and runs it.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Digest } from "../../src/image/index.ts";
+import { pushImage } from "../../src/registry/index.ts";
+import { hasCommand, runKiln, SHARED, skipReason, tempDir } from "../harness.ts";
+import { DirImageStore, tarGzLayer } from "../lib/registry-image-dir.ts";
+import { registryUnavailable, startRegistry, type RegistryServer } from "../lib/registry-server.ts";
+import { dockerdUnavailable, startDockerd } from "../reference/dockerd.ts";
+
+const ALPINE = SHARED && join(SHARED, "images/alpine-minirootfs-3.20.3-x86_64.tar.gz");
+const skip = skipReason(registryUnavailable() !== undefined || !ALPINE, registryUnavailable() ?? "shared/images/alpine minirootfs is absent");
+const PASSWORD = "s3cret-Passw0rd";
+
+describe.skipIf(skip)("kiln pull/push with a plain local registry", () => {
+  let reg: RegistryServer;
+  const dirs = tempDir("reg-cli");
+  const env = { HOME: dirs.path, REGISTRY_AUTH_FILE: dirs.join("auth.json") };
+  const root = dirs.join("store");
+  let image: Digest;
+  beforeAll(async () => {
+    reg = await startRegistry();
+    const src = new DirImageStore(dirs.join("seed"));
+    image = src.makeImage([new Uint8Array(readFileSync(ALPINE!)), await tarGzLayer({ "hello.txt": "hello from a kiln push\n" })], { cmd: ["cat", "/hello.txt"] });
+    await pushImage(src.source(image), `${reg.host}/seed/alpine:1`);
+  });
+  afterAll(async () => {
+    await reg?.stop();
+    dirs[Symbol.dispose]();
+  });
+
+  test("kiln pull prints docker's lines and the reference", async () => {
+    const r = await runKiln(["pull", `${reg.host}/seed/alpine:1`], { root, env });
+    expect(r.stderr).toContain("1: Pulling from seed/alpine");
+    expect(r.stderr.match(/^[0-9a-f]{12}: Pull complete$/gm)?.length).toBe(2);
+    expect(r.stderr).toContain(`Digest: ${image}`);
+    expect(r.stderr).toContain(`Status: Downloaded newer image for ${reg.host}/seed/alpine:1`);
+    expect([r.exitCode, r.stdout]).toEqual([0, `${reg.host}/seed/alpine:1\n`]);
+  });
+
+  test("kiln pull again: up to date", async () => {
+    const r = await runKiln(["pull", `${reg.host}/seed/alpine:1`], { root, env });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`Status: Image is up to date for ${reg.host}/seed/alpine:1`);
+    expect(r.stderr).not.toContain("Pull complete");
+  });
+
+  test("kiln push to another repository mounts the layers and prints the digest", async () => {
+    const r = await runKiln(["push", `${reg.host}/seed/alpine:1`, `${reg.host}/kiln/pushed:2`], { root, env });
+    expect(r.stderr).toContain(`The push refers to repository [${reg.host}/kiln/pushed]`);
+    expect(r.stderr.match(/^[0-9a-f]{12}: Mounted from seed\/alpine$/gm)?.length).toBe(2);
+    expect([r.exitCode, r.stdout]).toEqual([0, `2: digest: ${image} size: ${statSync(join(root, "blobs/sha256", image.slice(7))).size}\n`]);
+  });
+
+  test("kiln pull of a missing tag: exit 1, no such image or tag", async () => {
+    const r = await runKiln(["pull", `${reg.host}/seed/alpine:missing`], { root, env });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("no such image or tag");
+    expect(r.stderr).not.toContain("    at ");
+  });
+
+  test.skipIf(skipReason(!hasCommand("skopeo"), "skopeo is not installed"))("skopeo inspect sees what kiln pushed", async () => {
+    const p = Bun.spawnSync(["skopeo", "inspect", "--tls-verify=false", `docker://${reg.host}/kiln/pushed:2`], { stderr: "pipe" });
+    expect(p.exitCode).toBe(0);
+    const info = JSON.parse(p.stdout.toString());
+    expect(info.Digest).toBe(image);
+    expect(info.Layers.length).toBe(2);
+    expect(info.Os).toBe("linux");
+  });
+
+  test.skipIf(skipReason(dockerdUnavailable() !== undefined, dockerdUnavailable() ?? ""))("a real docker pull + docker run of what kiln pushed", async () => {
+    const d = await startDockerd();
+    if ("skip" in d) {
+      console.error(`skip: ${d.skip}`);
+      return;
+    }
+    try {
+      const name = `${reg.host}/kiln/pushed:2`;
+      const pull = await d.docker(["pull", name]);
+      expect(pull.exitCode).toBe(0);
+      expect(pull.stdout).toContain(`Digest: ${image}`);
+      const run = await d.docker(["run", "--rm", "--network", "none", name]);
+      expect([run.exitCode, run.stdout]).toEqual([0, "hello from a kiln push\n"]);
+      const release = await d.docker(["run", "--rm", "--network", "none", name, "cat", "/etc/alpine-release"]);
+      expect(release.stdout.trim()).toBe("3.20.3");
+      await d.docker(["rmi", "-f", name]);
+    } finally {
+      await d.stop();
+    }
+  }, 180_000);
+});
+
+describe.skipIf(skip)("kiln login / logout and pushes with htpasswd over TLS", () => {
+  let reg: RegistryServer;
+  const dirs = tempDir("reg-cli-tls");
+  const authFile = dirs.join("docker/config.json");
+  const env = { HOME: dirs.path, REGISTRY_AUTH_FILE: authFile };
+  const root = dirs.join("store");
+  beforeAll(async () => {
+    reg = await startRegistry({ auth: "htpasswd" });
+    const seed = await startRegistry();
+    const src = new DirImageStore(dirs.join("seed"));
+    const image = src.makeImage([await tarGzLayer({ "x.txt": "x\n" })]);
+    await pushImage(src.source(image), `${seed.host}/s/x:1`);
+    await runKiln(["pull", `${seed.host}/s/x:1`], { root, env });
+    await runKiln(["tag", `${seed.host}/s/x:1`, `${reg.host}/s/x:1`], { root, env });
+    await seed.stop();
+  });
+  afterAll(async () => {
+    await reg?.stop();
+    dirs[Symbol.dispose]();
+  });
+
+  test("a wrong password: exit 1, a clear message, the password nowhere", async () => {
+    const r = await runKiln(["login", "-u", "kiln", "--password-stdin", "--cert-dir", reg.certDir!, reg.host], { root, env, stdin: "Wrong-Pass-123\n" });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("incorrect username or password");
+    expect(r.stdout + r.stderr).not.toContain("Wrong-Pass-123");
+  });
+
+  test("kiln login --password-stdin: Login Succeeded, a 0600 auth file", async () => {
+    const r = await runKiln(["login", "-u", "kiln", "--password-stdin", "--cert-dir", reg.certDir!, reg.host], { root, env, stdin: `${PASSWORD}\n` });
+    expect([r.exitCode, r.stdout]).toEqual([0, "Login Succeeded\n"]);
+    expect(statSync(authFile).mode & 0o777).toBe(0o600);
+    expect(r.stderr).not.toContain(PASSWORD);
+  });
+
+  test("kiln push with the saved credentials and the CA from --cert-dir", async () => {
+    const r = await runKiln(["push", "--cert-dir", reg.certDir!, `${reg.host}/s/x:1`], { root, env });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^1: digest: sha256:[0-9a-f]{64} size: \d+\n$/);
+  });
+
+  test("kiln logout removes them; a push then asks for a login", async () => {
+    const out = await runKiln(["logout", reg.host], { root, env });
+    expect(out.stdout).toBe(`Removing login credentials for ${reg.host}\n`);
+    const r = await runKiln(["push", "--cert-dir", reg.certDir!, `${reg.host}/s/x:1`], { root, env });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`hint: run kiln login ${reg.host}`);
+    expect((await runKiln(["logout", reg.host], { root, env })).stdout).toBe(`Not logged in to ${reg.host}\n`);
+  });
+});
