@@ -12,7 +12,7 @@ import type { Sha256Digest } from "../util/digest.ts";
 import { mknod, S_IFBLK, S_IFCHR, S_IFIFO, setXattr } from "./_sys.ts";
 import { normaliseEntryName, resolveInRoot } from "./scoped-path.ts";
 import { TarReader, type TarEntry } from "./tar-reader.ts";
-import { classifyOciName, isOverlayXattr, markOpaque, writeOverlayWhiteout, type XattrNamespace } from "./whiteout.ts";
+import { classifyOciName, isOverlayXattr, markOpaque, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, writeOverlayWhiteout, type XattrNamespace } from "./whiteout.ts";
 
 export interface ApplyOptions {
   xattrNamespace: XattrNamespace;
@@ -58,12 +58,13 @@ async function applyEntry(ctx: Ctx, reader: TarReader, e: TarEntry): Promise<voi
     if (e.type !== "dir") throw new LayerError("E_LAYER_UNSAFE_PATH", `refusing tar entry "${e.name}": a ${e.type} cannot replace the layer root`);
     return finishMetadata(ctx, ctx.root, e);
   }
+  // AUFS-era metadata (.wh..wh.plnk/…, .wh..wh.aufs) at any depth: never content.
+  if (rel.split("/").some((p) => p.startsWith(WHITEOUT_META_PREFIX) && p !== WHITEOUT_OPAQUE)) return;
   const slash = rel.lastIndexOf("/");
   const base = rel.slice(slash + 1);
   const parent = parentDir(ctx, slash === -1 ? "" : rel.slice(0, slash), e);
   const wh = classifyOciName(base);
   if (wh?.kind === "opaque") return markOpaque(parent, ctx.opts.xattrNamespace);
-  if (wh?.kind === "reserved") return; // AUFS-era metadata (.wh..wh.plnk …): never content
   if (wh?.kind === "whiteout") {
     if (wh.name === "" || wh.name === "." || wh.name === "..") {
       throw new LayerError("E_LAYER_UNSAFE_PATH", `refusing tar entry "${e.name}": a whiteout must name a file in its directory`);

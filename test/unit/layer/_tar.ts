@@ -49,3 +49,34 @@ export function streamOf(bytes: Uint8Array, chunk = 65536): ReadableStream<Uint8
     },
   });
 }
+
+/**
+ * A hand-made tar entry with any typeflag ("L", "x", "S", …) and payload: for
+ * crafting hostile tars the encoder would never write.
+ */
+export function rawEntry(name: string, typeflag: string, payload: Uint8Array = new Uint8Array(0), opts: { size?: number; linkname?: string } = {}): Uint8Array {
+  const b = new Uint8Array(BLOCK);
+  const put = (off: number, s: string) => b.set(new TextEncoder().encode(s), off);
+  put(0, name.slice(0, 100));
+  put(100, "0000644\0");
+  put(108, "0000000\0");
+  put(116, "0000000\0");
+  put(124, `${(opts.size ?? payload.length).toString(8).padStart(11, "0")}\0`);
+  put(136, "00000000000\0");
+  b.fill(0x20, 148, 156);
+  b[156] = typeflag.charCodeAt(0);
+  if (opts.linkname) put(157, opts.linkname);
+  put(257, "ustar\x0000");
+  let sum = 0;
+  for (const x of b) sum += x;
+  put(148, `${sum.toString(8).padStart(6, "0")}\0 `);
+  return Buffer.concat([b, payload, new Uint8Array(paddingFor(payload.length))]);
+}
+
+/** A PAX record "len key=value\n". */
+export function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let len = body.length + String(body.length).length;
+  if (String(len).length !== String(body.length).length) len = body.length + String(len).length;
+  return `${len}${body}`;
+}
