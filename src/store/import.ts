@@ -31,15 +31,17 @@ export async function importRootfs(store: Store, input: ReadableStream<Uint8Arra
   const created = (opts.created ?? new Date()).toISOString();
   const platform = opts.platform ?? hostPlatform();
   const comment = opts.message || `Imported from ${opts.source ?? "-"}`;
-  const config: ImageConfig = {
+  // `comment` is Docker's top-level field (docker inspect's "Comment"); OCI has no place for it.
+  const config = {
     architecture: platform.architecture,
+    comment,
     ...(platform.variant ? { variant: platform.variant } : {}),
     config: opts.config ?? {},
     created,
     history: [{ created, comment }],
     os: platform.os,
     rootfs: { type: "layers", diff_ids: [diffId] },
-  };
+  } as ImageConfig;
   return store.commitImage({
     config,
     layers: [{ descriptor: { mediaType: encoded.mediaType, digest: blob.digest, size: blob.size }, diffId, size: uncompressedSize }],

@@ -24,6 +24,7 @@ function conflict(id: Digest, forceable: boolean, why: string): StoreError {
  */
 export class ImageRemover {
   private readonly lines: string[] = [];
+  private prune = true;
 
   constructor(
     private readonly catalog: ImageCatalog,
@@ -32,7 +33,8 @@ export class ImageRemover {
     private readonly lockIndex: () => Promise<FileLock>,
   ) {}
 
-  async remove(nameOrId: string, force: boolean): Promise<string[]> {
+  async remove(nameOrId: string, force: boolean, prune = true): Promise<string[]> {
+    this.prune = prune;
     const found = await this.catalog.resolve(nameOrId);
     if (!found) {
       throw new StoreError("E_IMAGE_NOT_FOUND", `No such image: ${nameOrId}`, { hint: "list the images with 'kiln images'" });
@@ -84,6 +86,6 @@ export class ImageRemover {
     await this.untagAll(record.names);
     this.db.deleteImage(id);
     this.lines.push(`Deleted: ${id}`);
-    if (record.parent) await this.deleteImage(record.parent, false, true);
+    if (record.parent && this.prune) await this.deleteImage(record.parent, false, true);
   }
 }

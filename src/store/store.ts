@@ -112,8 +112,8 @@ export class Store implements Disposable {
     return this.images.untag(ref);
   }
   /** docker rmi: returns the lines Docker prints (Untagged: …, Deleted: sha256:…). */
-  removeImage(nameOrId: string, opts: { force?: boolean } = {}): Promise<string[]> {
-    return new ImageRemover(this.images, this.layout, this.db, () => this.lock("index")).remove(nameOrId, opts.force ?? false);
+  removeImage(nameOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}): Promise<string[]> {
+    return new ImageRemover(this.images, this.layout, this.db, () => this.lock("index")).remove(nameOrId, opts.force ?? false, !opts.noPrune);
   }
   /** Images built directly on `id` (kiln build records parents). */
   childrenOf(id: Digest): Digest[] {

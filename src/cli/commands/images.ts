@@ -1,11 +1,95 @@
 import { defineCommand } from "citty";
-import { KilnError } from "../../errors.ts";
+import { UsageError } from "../../errors.ts";
+import { familiarRepository, parseReference, shortId } from "../../image/index.ts";
+import type { ImageRecord } from "../../store/index.ts";
+import { createdSince, formatList, goTime, humanSize } from "./_format.ts";
+import { formatArgs, noTruncArgs, openStore, printOut, quietArgs } from "./_shared.ts";
 
-// Placeholder until the issue that owns this command lands; see README "Status".
+/** One line of `docker images`: the fields its --format templates may use. */
+interface ImageRow {
+  Containers: string;
+  CreatedAt: string;
+  CreatedSince: string;
+  Digest: string;
+  ID: string;
+  Repository: string;
+  SharedSize: string;
+  Size: string;
+  Tag: string;
+  UniqueSize: string;
+  VirtualSize: string;
+}
+
+const HEADERS = { ID: "IMAGE ID", CreatedSince: "CREATED", CreatedAt: "CREATED AT" };
+
+function rowsOf(rec: ImageRecord, noTrunc: boolean): ImageRow[] {
+  // Keys in alphabetical order: `--format json` prints them as docker does (a Go map).
+  const row = (Repository: string, Tag: string, Digest: string): ImageRow => ({
+    Containers: "N/A",
+    CreatedAt: goTime(rec.config.created),
+    CreatedSince: createdSince(rec.config.created),
+    Digest,
+    ID: noTrunc ? rec.id : shortId(rec.id),
+    Repository,
+    SharedSize: "N/A",
+    Size: humanSize(rec.size, 3),
+    Tag,
+    UniqueSize: "N/A",
+    VirtualSize: humanSize(rec.size),
+  });
+  if (rec.names.length === 0) return [row("<none>", "<none>", "<none>")];
+  return rec.names.map((name) => {
+    const ref = parseReference(name);
+    return row(familiarRepository(ref), ref.tag ?? "<none>", rec.manifestDigest);
+  });
+}
+
+/** Does `pattern` (REPOSITORY[:TAG], with * and ? as in path.Match) select this row? Docker matches familiar names. */
+function matchesReference(pattern: string, row: ImageRow): boolean {
+  const withTag = /:[^/]*$/.test(pattern);
+  return new Bun.Glob(pattern).match(withTag ? `${row.Repository}:${row.Tag}` : row.Repository);
+}
+
+function parseFilters(filters: string[]): { dangling?: boolean; references: string[] } {
+  const out: { dangling?: boolean; references: string[] } = { references: [] };
+  for (const f of filters) {
+    const [key, value = ""] = f.split(/=(.*)/s);
+    if (key === "dangling") out.dangling = value === "true" || value === "1";
+    else if (key === "reference") out.references.push(value);
+    else throw new UsageError(`invalid filter '${key}'`, { hint: "kiln images supports --filter dangling=true|false and --filter reference=PATTERN" });
+  }
+  return out;
+}
+
 export default defineCommand({
-  meta: { name: "images", description: "(not yet implemented)" },
-  args: {},
-  run() {
-    throw new KilnError("E_NOT_IMPLEMENTED", "'kiln images' is not implemented yet");
+  meta: { name: "images", description: "List images" },
+  args: {
+    repository: { type: "positional", required: false, description: "Only images of this REPOSITORY[:TAG]" },
+    all: { type: "boolean", alias: ["a"], description: "Show all images (default hides intermediate images)" },
+    digests: { type: "boolean", description: "Show digests" },
+    filter: { type: "string", alias: ["f"], multiple: true, description: "Filter output: dangling=true|false, reference=PATTERN", valueHint: "filter" },
+    ...formatArgs,
+    ...noTruncArgs,
+    ...quietArgs,
+  },
+  async run({ args }) {
+    const filters = parseFilters((args.filter as string[] | undefined) ?? []);
+    if (typeof args.repository === "string") filters.references.push(args.repository);
+    using store = await openStore();
+    const rows: ImageRow[] = [];
+    for (const rec of await store.listImages()) {
+      const untagged = rec.names.length === 0;
+      const intermediate = untagged && store.childrenOf(rec.id).length > 0;
+      if (intermediate && !args.all) continue;
+      if (filters.dangling !== undefined && filters.dangling !== (untagged && !intermediate)) continue;
+      for (const row of rowsOf(rec, Boolean(args["no-trunc"]))) {
+        if (filters.references.every((f) => matchesReference(f, row))) rows.push(row);
+      }
+    }
+    const table = args.digests
+      ? "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+      : "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+    const format = args.quiet ? "{{.ID}}" : ((args.format as string | undefined) ?? "");
+    printOut(formatList({ format, table, headers: HEADERS, rows }));
   },
 });

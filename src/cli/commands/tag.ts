@@ -1,11 +1,14 @@
 import { defineCommand } from "citty";
-import { KilnError } from "../../errors.ts";
+import { openStore } from "./_shared.ts";
 
-// Placeholder until the issue that owns this command lands; see README "Status".
 export default defineCommand({
-  meta: { name: "tag", description: "(not yet implemented)" },
-  args: {},
-  run() {
-    throw new KilnError("E_NOT_IMPLEMENTED", "'kiln tag' is not implemented yet");
+  meta: { name: "tag", description: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE" },
+  args: {
+    source: { type: "positional", description: "SOURCE_IMAGE[:TAG] (name, id or digest)" },
+    target: { type: "positional", description: "TARGET_IMAGE[:TAG]" },
+  },
+  async run({ args }) {
+    using store = await openStore();
+    await store.tag(String(args.source), String(args.target));
   },
 });
