@@ -1,0 +1,144 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { runKiln, SHARED, skipReason, tempDir, type TempDir } from "../harness.ts";
+
+const ALPINE = SHARED && join(SHARED, "images/alpine-minirootfs-3.20.3-x86_64.tar.gz");
+const noAlpine = skipReason(!ALPINE || !existsSync(ALPINE), "the Alpine minirootfs is not in SHARED/images");
+const ID_RE = /^sha256:[a-f0-9]{64}\n$/;
+
+async function ok(args: string[], root: string, stdin?: Uint8Array): Promise<string> {
+  const r = await runKiln(args, { root, stdin });
+  if (r.exitCode !== 0) throw new Error(`kiln ${args.join(" ")} failed (${r.exitCode}): ${r.stderr}`);
+  return r.stdout;
+}
+
+describe.skipIf(noAlpine)("kiln import / images / inspect / history / tag / rmi", () => {
+  let dir: TempDir;
+  let root: string;
+  let id: string;
+  beforeAll(async () => {
+    dir = tempDir("e2e-images");
+    root = dir.join("store");
+    const out = await ok(["import", "--change", 'CMD ["/bin/sh"]', "-c", "ENV A=1 B='x y'", "-c", "WORKDIR /srv", "-c", "EXPOSE 80", "-m", "hello", ALPINE!, "alpine:3.20"], root);
+    expect(out).toMatch(ID_RE);
+    id = out.trim();
+    return () => dir[Symbol.dispose]();
+  });
+
+  test("images prints Docker's table", async () => {
+    const out = await ok(["images"], root);
+    const [header, row, ...rest] = out.trimEnd().split("\n");
+    expect(header).toMatch(/^REPOSITORY {3}TAG {7}IMAGE ID {7}CREATED +SIZE$/);
+    expect(row).toMatch(new RegExp(`^alpine {7}3\\.20 {6}${id.slice(7, 19)} {3}(Less than a second|\\d+ seconds) ago +8\\.09MB$`));
+    expect(rest).toEqual([]);
+  });
+
+  const formats: [string, string[], (out: string) => void][] = [
+    ["-q prints short ids", ["images", "-q"], (o) => expect(o).toBe(`${id.slice(7, 19)}\n`)],
+    ["--no-trunc -q prints full ids", ["images", "-q", "--no-trunc"], (o) => expect(o).toBe(`${id}\n`)],
+    ["a Go template", ["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}"], (o) => expect(o).toBe(`alpine:3.20 ${id.slice(7, 19)} 8.09MB\n`)],
+    ["a table template", ["images", "--format", "table {{.Repository}}\\t{{.Tag}}"], (o) => expect(o).toBe("REPOSITORY   TAG\nalpine       3.20\n")],
+    ["json lines", ["images", "--format", "json"], (o) => expect(JSON.parse(o)).toMatchObject({ Repository: "alpine", Tag: "3.20", ID: id.slice(7, 19), Size: "8.09MB" })],
+    ["--digests adds the manifest digest", ["images", "--digests"], (o) => expect(o).toMatch(/REPOSITORY +TAG +DIGEST +IMAGE ID[\s\S]*alpine +3\.20 +sha256:[a-f0-9]{64} /)],
+    ["a repository filter that matches", ["images", "alpine"], (o) => expect(o).toContain("alpine ")],
+    ["a repository filter that does not", ["images", "busybox"], (o) => expect(o.trim().split("\n")).toHaveLength(1)],
+    ["a tag filter", ["images", "alpine:3.*", "-q"], (o) => expect(o).toBe(`${id.slice(7, 19)}\n`)],
+  ];
+  for (const [name, args, check] of formats) test(`images: ${name}`, async () => check(await ok(args, root)));
+
+  test("inspect prints a Docker-shaped JSON array", async () => {
+    const [img, ...more] = JSON.parse(await ok(["inspect", "alpine:3.20"], root));
+    expect(more).toEqual([]);
+    expect(img).toMatchObject({
+      Id: id,
+      RepoTags: ["alpine:3.20"],
+      Comment: "hello",
+      Architecture: "amd64",
+      Os: "linux",
+      Config: { Cmd: ["/bin/sh"], Env: ["A=1", "B=x y"], WorkingDir: "/srv", ExposedPorts: { "80/tcp": {} }, Entrypoint: null },
+      RootFS: { Type: "layers", Layers: [expect.stringMatching(/^sha256:/)] },
+    });
+    expect(img.RepoDigests[0]).toMatch(/^alpine@sha256:[a-f0-9]{64}$/);
+  });
+
+  const names: [string, (id: string) => string][] = [
+    ["short id", (i) => i.slice(7, 19)],
+    ["full id", (i) => i],
+    ["id prefix with sha256:", (i) => i.slice(0, 12)],
+    ["canonical reference", () => "docker.io/library/alpine:3.20"],
+  ];
+  for (const [name, pick] of names) {
+    test(`inspect -f finds the image by ${name}`, async () => {
+      expect(await ok(["inspect", "-f", "{{.Id}} {{.Config.Cmd}} {{json .Config.Env}}", pick(id)], root)).toBe(`${id} [/bin/sh] ["A=1","B=x y"]\n`);
+    });
+  }
+
+  test("inspect of a missing image prints [] and fails", async () => {
+    const r = await runKiln(["inspect", "nope"], { root });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe("[]\n");
+    expect(r.stderr).toContain("Error: No such image: nope");
+  });
+
+  test("history prints Docker's columns", async () => {
+    const out = await ok(["history", "alpine:3.20"], root);
+    expect(out).toMatch(new RegExp(`^IMAGE {10}CREATED +CREATED BY +SIZE +COMMENT\n${id.slice(7, 19)} {3}.* ago +8\\.09MB +hello\n$`));
+    expect(await ok(["history", "-q", "alpine:3.20"], root)).toBe(`${id.slice(7, 19)}\n`);
+  });
+
+  test("tag then rmi: untag while other tags remain, delete with the last", async () => {
+    await ok(["tag", "alpine:3.20", "registry.example:5000/team/app:v1"], root);
+    await ok(["tag", id.slice(7, 15), "app"], root);
+    expect(await ok(["images", "--format", "{{.Repository}}:{{.Tag}}"], root)).toBe("alpine:3.20\napp:latest\nregistry.example:5000/team/app:v1\n");
+    expect(await ok(["rmi", "app"], root)).toBe("Untagged: app:latest\n");
+    const conflict = await runKiln(["rmi", id.slice(7, 19)], { root });
+    expect(conflict.exitCode).toBe(1);
+    expect(conflict.stderr).toContain(`conflict: unable to delete ${id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`);
+    expect(await ok(["rmi", "registry.example:5000/team/app:v1"], root)).toBe("Untagged: registry.example:5000/team/app:v1\n");
+  });
+
+  const errors: [string, string[], RegExp][] = [
+    ["import of a missing file", ["import", "/nonexistent.tar", "x"], /open \/nonexistent\.tar: no such file or directory/],
+    ["import with a bad --change", ["import", "-c", "RUN true", "-", "x"], /RUN is not a valid change command/],
+    ["tag of an unknown image", ["tag", "nope", "x"], /No such image: nope/],
+    ["tag to a digest", ["tag", "alpine:3.20", `x@sha256:${"a".repeat(64)}`], /refusing to create a tag with a digest reference/],
+    ["rmi of an unknown image", ["rmi", "nope"], /No such image: nope/],
+    ["history of an unknown image", ["history", "nope"], /No such image: nope/],
+  ];
+  for (const [name, args, re] of errors) {
+    test(`${name} is a one-line error`, async () => {
+      const r = await runKiln(args, { root });
+      expect(r.exitCode).not.toBe(0);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+});
+
+describe.skipIf(noAlpine)("kiln import reads every compression, from a file or stdin", () => {
+  const variants: [string, string[] | undefined][] = [
+    ["gzip file", undefined],
+    ["plain tar on stdin", ["gzip", "-dc"]],
+    ["xz on stdin", ["sh", "-c", "gzip -dc | xz -1"]],
+    ["zstd on stdin", ["sh", "-c", "gzip -dc | zstd -q"]],
+    ["bzip2 on stdin", ["sh", "-c", "gzip -dc | bzip2 -1"]],
+  ];
+  let diffId: string | undefined;
+  for (const [name, convert] of variants) {
+    test(`${name} gives the same layer diff id`, async () => {
+      using dir = tempDir("e2e-import");
+      let args = ["import", ALPINE!, "x"];
+      let stdin: Uint8Array | undefined;
+      if (convert) {
+        const p = Bun.spawnSync(convert, { stdin: Bun.file(ALPINE!), stdout: "pipe" });
+        stdin = p.stdout;
+        args = ["import", "-", "x"];
+      }
+      await ok(args, dir.path, stdin);
+      const layers = (await ok(["inspect", "-f", "{{json .RootFS.Layers}}", "x"], dir.path)).trim();
+      diffId ??= layers;
+      expect(layers).toBe(diffId);
+    });
+  }
+});
