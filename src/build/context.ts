@@ -1,0 +1,173 @@
+/**
+ * The build context as COPY/ADD see it: a host directory minus what
+ * .dockerignore excludes, walked lazily (a Dockerfile without COPY never
+ * walks it; `COPY a /` stats one file), with Docker's content hashes served
+ * from the stat-keyed HashCache. Paths are "/"-separated and relative to the
+ * root ("" is the root itself).
+ */
+import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from "node:fs";
+import { BuildError } from "../errors.ts";
+import { resolveInRoot } from "../layer/index.ts";
+import type { SourceEntry, SourceTree } from "./copy-plan.ts";
+import { signatureOf, type HashCache } from "./hash-cache.ts";
+import { dirSourceHash, hashEntry, type EntryKind, type HashHeader } from "./source-hash.ts";
+
+/** The .dockerignore rules, as the walk needs them. */
+export interface IgnoreMatcher {
+  /** Is this path (or a parent of it) excluded? */
+  isExcluded(rel: string): boolean;
+  /** May the walk skip an excluded directory, i.e. can no `!pattern` re-include something below it? */
+  canSkipDir(rel: string): boolean;
+}
+
+export interface ContextEntry {
+  rel: string;
+  kind: EntryKind;
+  /** st_mode & 0o7777. */
+  perm: number;
+  size: number;
+  mtimeMs: number;
+  link?: string;
+  stat: BigIntStats;
+}
+
+export function kindOf(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): EntryKind | undefined {
+  if (st.isFile()) return "file";
+  if (st.isDirectory()) return "dir";
+  if (st.isSymbolicLink()) return "symlink";
+  if (st.isFIFO()) return "fifo";
+  if (st.isCharacterDevice()) return "char";
+  if (st.isBlockDevice()) return "block";
+  return undefined; // sockets: Docker's context tar leaves them out too
+}
+
+function joinRel(a: string, b: string): string {
+  return a === "" ? b : `${a}/${b}`;
+}
+
+export class BuildContext implements SourceTree {
+  readonly description = "build context or excluded by .dockerignore";
+  private readonly entries = new Map<string, ContextEntry | null>();
+  private readonly walked = new Map<string, ContextEntry[]>();
+
+  constructor(
+    readonly root: string,
+    private readonly ignore: IgnoreMatcher | undefined,
+    private readonly hashes: HashCache,
+  ) {}
+
+  /** lstat one path; undefined when it is missing or excluded. */
+  lookup(rel: string): ContextEntry | undefined {
+    const cached = this.entries.get(rel);
+    if (cached !== undefined) return cached ?? undefined;
+    let entry: ContextEntry | null = null;
+    if (rel === "" || !this.ignore?.isExcluded(rel)) {
+      const st = lstatSync(rel === "" ? this.root : `${this.root}/${rel}`, { bigint: true, throwIfNoEntry: false });
+      const kind = st && kindOf(st);
+      if (st && kind) {
+        entry = {
+          rel,
+          kind,
+          perm: Number(st.mode) & 0o7777,
+          size: kind === "file" ? Number(st.size) : 0,
+          mtimeMs: Number(st.mtimeNs / 1_000_000n),
+          link: kind === "symlink" ? readlinkSync(`${this.root}/${rel}`) : undefined,
+          stat: st,
+        };
+      }
+    }
+    this.entries.set(rel, entry);
+    return entry ?? undefined;
+  }
+
+  /**
+   * Follow symlinks of a source path inside the context, as Docker's FullPath
+   * does (the last component too: `COPY link /` copies what it points to);
+   * nothing outside the root is ever reached.
+   */
+  resolve(rel: string): ContextEntry | undefined {
+    const full = resolveInRoot(this.root, rel);
+    const inner = full === this.root ? "" : full.slice(this.root.length + 1);
+    return this.lookup(inner);
+  }
+
+  /** The entry and everything below it, pre-order, names sorted (Go's filepath.Walk order). */
+  walk(rel: string): ContextEntry[] {
+    const memo = this.walked.get(rel);
+    if (memo) return memo;
+    const out: ContextEntry[] = [];
+    const top = this.lookup(rel);
+    const visit = (dirRel: string) => {
+      const dirPath = dirRel === "" ? this.root : `${this.root}/${dirRel}`;
+      const names = readdirSync(dirPath).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const name of names) {
+        const childRel = joinRel(dirRel, name);
+        const child = this.lookup(childRel);
+        if (child) {
+          out.push(child);
+          if (child.kind === "dir") visit(childRel);
+        } else if (this.ignore?.isExcluded(childRel) && !this.ignore.canSkipDir(childRel)) {
+          // Excluded, but a `!pattern` may bring back something below it.
+          if (lstatSync(`${this.root}/${childRel}`, { throwIfNoEntry: false })?.isDirectory()) visit(childRel);
+        }
+      }
+    };
+    if (top) {
+      out.push(top);
+      if (top.kind === "dir") visit(rel);
+    }
+    this.walked.set(rel, out);
+    return out;
+  }
+
+  /** Docker's per-entry hash (context files count as owned by root, as the docker CLI sends them). */
+  hashOf(e: ContextEntry): string {
+    const st = { size: e.size, mtimeNs: e.stat.mtimeNs, ctimeNs: e.stat.ctimeNs, ino: e.stat.ino, mode: Number(e.stat.mode) };
+    const sig = signatureOf(st);
+    const hit = this.hashes.get(this.root, e.rel, sig);
+    if (hit) return hit;
+    const rdev = e.stat.rdev;
+    const header: HashHeader = {
+      name: e.rel,
+      kind: e.kind,
+      perm: e.perm,
+      size: e.size,
+      uid: 0,
+      gid: 0,
+      uname: "root",
+      gname: "root",
+      link: e.link,
+      rdevMajor: e.kind === "char" || e.kind === "block" ? Number((rdev >> 8n) & 0xfffn) : 0,
+      rdevMinor: e.kind === "char" || e.kind === "block" ? Number((rdev & 0xffn) | ((rdev >> 12n) & 0xfff00n)) : 0,
+    };
+    let hash: string;
+    try {
+      hash = hashEntry(header, `${this.root}/${e.rel}`);
+    } catch (err) {
+      throw new BuildError("E_BUILD_CONTEXT", `cannot read ${e.rel} in the build context: ${(err as Error).message}`, {
+        cause: err,
+        hint: "check that the file is readable by the user running kiln",
+      });
+    }
+    this.hashes.put(this.root, e.rel, st, hash, Date.now());
+    return hash;
+  }
+
+  pathOf(rel: string): string {
+    return rel === "" ? this.root : `${this.root}/${rel}`;
+  }
+
+  /** The created_by hash of one source: `file:<hash>` for a file, `dir:<hash>` for a directory. */
+  sourceHash(source: SourceEntry): string {
+    const e = this.lookup(source.rel);
+    if (!e) throw new BuildError("E_BUILD_CONTEXT", `${source.rel} vanished from the build context while building`);
+    if (e.kind !== "dir") return `file:${this.hashOf(e)}`;
+    // Docker walks from the source dir and skips only the context root itself.
+    return dirSourceHash(this.walk(e.rel).filter((x) => x.rel !== "").map((x) => this.hashOf(x)));
+  }
+
+  /** Every included path of the context (for wildcard sources), root excluded. */
+  all(): ContextEntry[] {
+    return this.walk("").filter((e) => e.rel !== "");
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The stat-keyed hash cache (what BuildKit's contenthash does with its
+ * persisted cache): context path + (size, mtime_ns, ino, ctime_ns, mode) →
+ * the entry's Docker hash. An unchanged 20,000-file context is then lstat'ed,
+ * not read. It lives in its own sqlite file under `<store>/build/` so that it
+ * never contends with the store's metadata db.
+ *
+ * Racy entries are not persisted: a file modified in the same clock tick as it
+ * was hashed could change again without changing its stat, so anything whose
+ * mtime or ctime is within RACY_MS of the hashing is hashed again next time
+ * (git's "racy clean" rule).
+ */
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const RACY_MS = 1000;
+
+export interface StatSignature {
+  size: number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  ino: bigint;
+  mode: number;
+}
+
+/** The cache row key of a stat: equal signatures mean "same bytes and metadata" for our purpose. */
+export function signatureOf(st: StatSignature): string {
+  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.mode}`;
+}
+
+export class HashCache implements Disposable {
+  private db: Database | undefined;
+  private loaded = new Map<string, Map<string, { sig: string; hash: string }>>();
+  private pending: [string, string, string, string][] = [];
+
+  /** `dir` is where the db lives (`<store>/build`); undefined keeps everything in memory. */
+  constructor(private readonly dir: string | undefined) {}
+
+  private open(): Database | undefined {
+    if (this.db || !this.dir) return this.db;
+    mkdirSync(this.dir, { recursive: true });
+    const db = new Database(join(this.dir, "hashes.db"), { create: true });
+    db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
+    db.exec(
+      "CREATE TABLE IF NOT EXISTS hashes (root TEXT NOT NULL, rel TEXT NOT NULL, sig TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (root, rel)) WITHOUT ROWID",
+    );
+    this.db = db;
+    return db;
+  }
+
+  /** All rows of one context root, loaded in one query the first time the root is used. */
+  private rows(root: string): Map<string, { sig: string; hash: string }> {
+    let m = this.loaded.get(root);
+    if (m) return m;
+    m = new Map();
+    const db = this.open();
+    if (db) {
+      for (const r of db.query("SELECT rel, sig, hash FROM hashes WHERE root = ?").all(root) as { rel: string; sig: string; hash: string }[]) {
+        m.set(r.rel, { sig: r.sig, hash: r.hash });
+      }
+    }
+    this.loaded.set(root, m);
+    return m;
+  }
+
+  /** The cached hash of root/rel if its stat signature is unchanged. */
+  get(root: string, rel: string, sig: string): string | undefined {
+    const row = this.rows(root).get(rel);
+    return row && row.sig === sig ? row.hash : undefined;
+  }
+
+  /** Remember a hash; persisted by flush() unless the entry is racy. */
+  put(root: string, rel: string, st: StatSignature, hash: string, hashedAtMs: number): void {
+    const sig = signatureOf(st);
+    this.rows(root).set(rel, { sig, hash });
+    const newestMs = Number((st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs) / 1_000_000n);
+    if (hashedAtMs - newestMs > RACY_MS) this.pending.push([root, rel, sig, hash]);
+  }
+
+  /** Write the new rows in one transaction. */
+  flush(): void {
+    const db = this.open();
+    if (!db || this.pending.length === 0) return;
+    const insert = db.prepare("INSERT OR REPLACE INTO hashes (root, rel, sig, hash) VALUES (?, ?, ?, ?)");
+    const rows = this.pending;
+    this.pending = [];
+    db.transaction(() => {
+      for (const r of rows) insert.run(...r);
+    })();
+  }
+
+  [Symbol.dispose](): void {
+    try {
+      this.flush();
+    } finally {
+      this.db?.close();
+      this.db = undefined;
+    }
+  }
+}

@@ -1,0 +1,289 @@
+// The filesystem side of COPY and ADD: writing sources into a container's
+// merged root (run by the build's "copy" op inside the container's mount
+// namespace, as the namespace's root, so ownership can be set). The rules are
+// those of Docker's classic builder (builder/dockerfile/copy.go,
+// performCopyForInfo): a directory source copies its contents; a file goes
+// into an existing directory or a destination ending in "/"; new parents of a
+// file are 0755 and owned like the copy, an existing destination directory
+// keeps its owner and mode; every copied entry gets the --chown identity (root
+// by default), its source mode (or --chmod), and its mtime in whole seconds.
+// The destination is resolved inside the root (resolveInRoot): no symlink in
+// the image can lead a write outside it.
+import {
+  chmodSync, closeSync, constants, copyFileSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  readdirSync, readlinkSync, rmSync, symlinkSync, writeSync,
+} from "node:fs";
+import { errnoCode, LayerError } from "../errors.ts";
+import { decompressStream } from "./decompress.ts";
+import { normaliseEntryName, resolveInRoot } from "./scoped-path.ts";
+import { TarReader } from "./tar-reader.ts";
+import { WHITEOUT_PREFIX } from "./whiteout.ts";
+
+/**
+ * --chmod, parsed by the build: an octal mode, or chmod(1) symbolic clauses
+ * (`u+x,g-w,o=`, `a+X`) applied to each entry's own mode.
+ */
+export type ModeSpec =
+  | { octal: number }
+  | { clauses: { who: number; op: "+" | "-" | "="; perm: number; dirExec: boolean }[] };
+
+/** The mode an entry gets under --chmod. `X` adds execute for directories and already-executable files. */
+export function applyModeSpec(spec: ModeSpec, perm: number, isDirectory: boolean): number {
+  if ("octal" in spec) return spec.octal;
+  let mode = perm;
+  for (const c of spec.clauses) {
+    let bits = c.perm;
+    if (c.dirExec && (isDirectory || (mode & 0o111) !== 0)) bits |= 0o111;
+    bits &= c.who;
+    if (c.op === "+") mode |= bits;
+    else if (c.op === "-") mode &= ~bits;
+    else mode = (mode & ~c.who) | bits;
+  }
+  return mode & 0o7777;
+}
+
+export interface CopyIdentity {
+  uid: number;
+  gid: number;
+}
+
+/** One entry below a directory source: `rel` relative to the source dir, pre-order. */
+export interface CopyTreeEntry {
+  rel: string;
+  kind: "file" | "dir" | "symlink";
+  /** st_mode & 0o7777 of the source. */
+  perm: number;
+  /** Source mtime in whole seconds (Docker truncates). */
+  mtime: number;
+  link?: string;
+}
+
+export interface CopyItem {
+  /** Where the source is, readable from the op (host context path, or inside a mounted image). */
+  path: string;
+  /** The name it gets inside a destination directory (the base name as written in the Dockerfile). */
+  name: string;
+  kind: "file" | "dir";
+  perm: number;
+  mtime: number;
+  /** Directory sources: what to copy (already filtered by .dockerignore); listed from disk when absent. */
+  entries?: CopyTreeEntry[];
+}
+
+export interface CopyRequest {
+  /** Absolute path in the container; a trailing "/" means "into this directory". */
+  dest: string;
+  items: CopyItem[];
+  identity: CopyIdentity;
+  chmod?: ModeSpec;
+}
+
+/** List a directory on disk as CopyTreeEntry[] (pre-order, names sorted), for sources without a list. */
+export function listTree(dir: string): CopyTreeEntry[] {
+  const out: CopyTreeEntry[] = [];
+  const visit = (rel: string) => {
+    const names = readdirSync(rel === "" ? dir : `${dir}/${rel}`).sort();
+    for (const name of names) {
+      const r = rel === "" ? name : `${rel}/${name}`;
+      const st = lstatSync(`${dir}/${r}`);
+      const kind = st.isDirectory() ? "dir" : st.isSymbolicLink() ? "symlink" : st.isFile() ? "file" : undefined;
+      if (!kind) continue; // devices, fifos and sockets are not copied (as Docker's context tar leaves sockets out)
+      out.push({ rel: r, kind, perm: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000), link: kind === "symlink" ? readlinkSync(`${dir}/${r}`) : undefined });
+      if (kind === "dir") visit(r);
+    }
+  };
+  visit("");
+  return out;
+}
+
+function isDir(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+function chown(path: string, id: CopyIdentity): void {
+  try {
+    lchownSync(path, id.uid, id.gid);
+  } catch (err) {
+    if (errnoCode(err) !== "EINVAL") throw err;
+    throw new LayerError("E_LAYER", `cannot give ${path} owner ${id.uid}:${id.gid}: that id is not mapped in this user namespace`, {
+      hint: "Give your user a subordinate id range in /etc/subuid and /etc/subgid, or use ids below 65536.",
+      cause: err,
+    });
+  }
+}
+
+/** MkdirAllAndChownNew: create the missing directories of `path` (0755), chowning only the new ones. */
+function mkdirAllNew(root: string, path: string, id: CopyIdentity): void {
+  const missing: string[] = [];
+  let p = path;
+  while (p.length > root.length && !lstatSync(p, { throwIfNoEntry: false })) {
+    missing.push(p);
+    p = p.slice(0, p.lastIndexOf("/"));
+  }
+  const st = lstatSync(p, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) {
+    throw new LayerError("E_LAYER", `cannot create ${path.slice(root.length) || "/"}: ${p.slice(root.length)} is not a directory in the image`, {
+      hint: "change the destination, or remove the file in an earlier step",
+    });
+  }
+  for (const dir of missing.reverse()) {
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    chown(dir, id);
+  }
+}
+
+/** Remove whatever is at `path` unless it is a directory and `keepDir`. */
+function clear(path: string, keepDir: boolean): boolean {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (!st) return false;
+  if (keepDir && st.isDirectory()) return true;
+  rmSync(path, { recursive: true, force: true });
+  return false;
+}
+
+function finish(path: string, kind: CopyTreeEntry["kind"], perm: number, mtime: number, req: CopyRequest, dirs: [string, number, number][]): void {
+  chown(path, req.identity); // before chmod: chown clears setuid/setgid
+  if (kind === "symlink") return lutimesSync(path, mtime, mtime);
+  const mode = req.chmod ? applyModeSpec(req.chmod, perm, kind === "dir") : perm;
+  if (kind === "dir") return void dirs.push([path, mode, mtime]);
+  chmodSync(path, mode);
+  lutimesSync(path, mtime, mtime);
+}
+
+function copyEntry(src: string, dst: string, e: { kind: CopyTreeEntry["kind"]; link?: string }): void {
+  if (e.kind === "dir") {
+    if (!clear(dst, true)) mkdirSync(dst, { mode: 0o700 });
+  } else {
+    clear(dst, false);
+    if (e.kind === "symlink") symlinkSync(e.link ?? readlinkSync(src), dst);
+    else copyFileSync(src, dst);
+  }
+}
+
+/** Docker's copyDirectory: the contents of `item` into `dest` (created 0755 if missing). */
+function copyDirectory(root: string, item: CopyItem, dest: string, req: CopyRequest): void {
+  const existed = isDir(dest);
+  if (!existed) {
+    mkdirAllNew(root, dest, { uid: 0, gid: 0 });
+    chown(dest, req.identity);
+  }
+  const dirs: [string, number, number][] = [];
+  for (const e of item.entries ?? listTree(item.path)) {
+    const dst = `${dest}/${e.rel}`;
+    copyEntry(`${item.path}/${e.rel}`, dst, e);
+    finish(dst, e.kind, e.perm, e.mtime, req, dirs);
+  }
+  // Children first changed their parents' mtimes: set directory modes and times last, deepest first.
+  for (const [path, mode, mtime] of dirs.reverse()) {
+    chmodSync(path, mode);
+    lutimesSync(path, mtime, mtime);
+  }
+}
+
+/** Apply a COPY/ADD (sources already resolved and downloaded) to the container root `root`. */
+export function copyIntoRoot(root: string, req: CopyRequest): void {
+  const endsInSlash = req.dest.endsWith("/");
+  const dest = resolveInRoot(root, req.dest);
+  for (const item of req.items) {
+    if (item.kind === "dir") {
+      copyDirectory(root, item, dest, req);
+      continue;
+    }
+    const target = endsInSlash || isDir(dest) ? `${dest}/${item.name}` : dest;
+    mkdirAllNew(root, target.slice(0, target.lastIndexOf("/")), req.identity);
+    copyEntry(item.path, target, { kind: "file" });
+    finish(target, "file", item.perm, item.mtime, req, []);
+  }
+}
+
+/**
+ * Is this file an archive ADD unpacks (plain tar, or gzip/bzip2/xz/zstd of a
+ * tar)? Like Docker's isArchivePath: the first header must parse, with a valid
+ * checksum.
+ */
+export async function isArchiveFile(path: string): Promise<boolean> {
+  const reader = new TarReader(decompressStream(Bun.file(path).stream()));
+  try {
+    return (await reader.next()) !== undefined;
+  } catch {
+    return false;
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * ADD's extraction of a local archive into `dest` (Docker's UntarPath into a
+ * chroot at dest): entries resolved inside dest, owners and modes from the
+ * archive, an existing directory merged (the archive's "." entry never
+ * changes dest itself), anything else at an entry's path replaced.
+ */
+export async function extractArchive(root: string, archivePath: string, dest: string, onWarning?: (msg: string) => void): Promise<void> {
+  const destDir = resolveInRoot(root, dest);
+  mkdirAllNew(root, destDir, { uid: 0, gid: 0 });
+  const reader = new TarReader(decompressStream(Bun.file(archivePath).stream()));
+  const dirs: [string, number, number][] = [];
+  try {
+    for (let e = await reader.next(); e; e = await reader.next()) {
+      const rel = normaliseEntryName(e.name);
+      if (rel === "") continue;
+      const slash = rel.lastIndexOf("/");
+      const base = rel.slice(slash + 1);
+      if (base.startsWith(WHITEOUT_PREFIX)) {
+        onWarning?.(`ADD ${archivePath}: skipped ${e.name} (a whiteout name, not a file kiln can put in a layer)`);
+        continue;
+      }
+      const parent = resolveInRoot(destDir, slash === -1 ? "" : rel.slice(0, slash));
+      mkdirAllNew(destDir, parent, { uid: 0, gid: 0 });
+      const path = `${parent}/${base}`;
+      clear(path, e.type === "dir");
+      switch (e.type) {
+        case "dir":
+          if (!isDir(path)) mkdirSync(path, { mode: 0o700 });
+          break;
+        case "file":
+          await writeBody(path, reader);
+          break;
+        case "symlink":
+          symlinkSync(e.linkname ?? "", path);
+          break;
+        case "link": {
+          const target = resolveInRoot(destDir, normaliseEntryName(e.linkname ?? ""));
+          linkSync(target, path);
+          continue;
+        }
+        default:
+          onWarning?.(`ADD ${archivePath}: skipped ${e.name} (${e.type} nodes are not extracted)`);
+          continue;
+      }
+      chown(path, { uid: e.uid, gid: e.gid });
+      if (e.type === "symlink") lutimesSync(path, e.mtime, e.mtime);
+      else if (e.type === "dir") dirs.push([path, e.mode & 0o7777, e.mtime]);
+      else {
+        chmodSync(path, e.mode & 0o7777);
+        lutimesSync(path, e.mtime, e.mtime);
+      }
+    }
+    await reader.finish();
+  } catch (err) {
+    await reader.cancel(err).catch(() => {});
+    throw err;
+  }
+  for (const [path, mode, mtime] of dirs.reverse()) {
+    chmodSync(path, mode);
+    lutimesSync(path, mtime, mtime);
+  }
+}
+
+async function writeBody(path: string, reader: TarReader): Promise<void> {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    for await (const chunk of reader.body()) {
+      let off = 0;
+      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
