@@ -21,3 +21,4 @@ export {
   type XattrNamespace,
 } from "./whiteout.ts";
 // (the build helper adds copy.ts here)
+export { applyModeSpec, copyIntoRoot, extractArchive, isArchiveFile, listTree, type CopyIdentity, type CopyItem, type CopyRequest, type CopyTreeEntry, type ModeSpec } from "./copy.ts";
