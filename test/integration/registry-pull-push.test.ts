@@ -130,4 +130,15 @@ describe.skipIf(skip)("registry push/pull (no auth)", () => {
     expect(pulled.source).toBe(`${reg.host}/hub/library/alpine`);
     expect(pulled.manifestDigest).toBe(image);
   });
+
+  test("a mirror that is down: the pull falls back to the location", async () => {
+    const conf = dirs.join("registries-down.json");
+    const entry = { prefix: "docker.io/library/fallback", location: `${reg.host}/hub/library/alpine`, mirrors: [{ location: "127.0.0.1:1/down" }] };
+    writeFileSync(conf, JSON.stringify({ registries: [entry] }));
+    const warnings: string[] = [];
+    const pulled = await pullImage("fallback:3.20", new DirImageStore(dirs.join("fallback")), { registriesConfig: conf, logger: { debug: () => {}, warn: (m) => warnings.push(m) } });
+    expect(pulled.source).toBe(`${reg.host}/hub/library/alpine`);
+    expect(pulled.manifestDigest).toBe(image);
+    expect(warnings[0]).toContain("mirror 127.0.0.1:1 failed");
+  });
 });
