@@ -62,6 +62,20 @@ describe.skipIf(skip)("kiln pull/push with a plain local registry", () => {
     expect(r.stderr).not.toContain("    at ");
   });
 
+  test("kiln inspect --remote shows manifest and config without pulling", async () => {
+    const empty = dirs.join("empty-store");
+    const r = await runKiln(["inspect", "--remote", `${reg.host}/kiln/pushed:2`], { root: empty, env });
+    expect(r.exitCode).toBe(0);
+    const [info] = JSON.parse(r.stdout);
+    expect(info.Digest).toBe(image);
+    expect(info.Platform).toBe("linux/amd64");
+    expect(info.Config.config.Cmd).toEqual(["cat", "/hello.txt"]);
+    expect(info.Manifest.layers.length).toBe(2);
+    const f = await runKiln(["inspect", "--remote", "-f", "{{.Digest}}", `${reg.host}/kiln/pushed:2`], { root: empty, env });
+    expect(f.stdout).toBe(`${image}\n`);
+    expect((await runKiln(["images", "-q"], { root: empty, env })).stdout).toBe("");
+  });
+
   test.skipIf(skipReason(!hasCommand("skopeo"), "skopeo is not installed"))("skopeo inspect sees what kiln pushed", async () => {
     const p = Bun.spawnSync(["skopeo", "inspect", "--tls-verify=false", `docker://${reg.host}/kiln/pushed:2`], { stderr: "pipe" });
     expect(p.exitCode).toBe(0);

@@ -1,17 +1,6 @@
 import { writeSync } from "node:fs";
 import type { ProgressSink, TransferEvent } from "../../registry/index.ts";
-
-/** Docker's human sizes: decimal units, as `docker pull` prints them. */
-export function humanSize(n: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1)}${units[i]}`;
-}
+import { humanSize } from "./_format.ts";
 
 function bar(current: number, total: number): string {
   const width = 50;

@@ -3,6 +3,7 @@ import { KilnError, StoreError, UsageError } from "../../errors.ts";
 import { familiarName, familiarRepository, parseReference, type ContainerConfig } from "../../image/index.ts";
 import type { ImageRecord, Store } from "../../store/index.ts";
 import { formatEach } from "./_format.ts";
+import { inspectRemoteImages, remoteInspectArgs } from "./_inspect-remote.ts";
 import { openStore, printOut } from "./_shared.ts";
 
 /** Docker's container.Config as `docker image inspect` prints it: every field, in Go's order. */
@@ -70,11 +71,18 @@ export default defineCommand({
     images: { type: "positional", multiple: true, description: "IMAGE [IMAGE...]" },
     format: { type: "string", alias: ["f"], description: "Format output using a custom template ('json' or a Go template)", valueHint: "string" },
     type: { type: "string", description: "Only inspect objects of the given type (image)", valueHint: "string" },
+    ...remoteInspectArgs,
   },
   async run({ args }) {
     const names = args.images as unknown as string[];
     if (names.length === 0) throw new UsageError('"kiln inspect" requires at least 1 argument', { hint: "See 'kiln inspect --help'." });
     if (args.type !== undefined && args.type !== "image") throw new UsageError(`"${args.type}" is not a valid value for --type`, { hint: "kiln inspects images only" });
+    const format = typeof args.format === "string" ? args.format : "";
+    if (args.remote) {
+      const remote = await inspectRemoteImages(names, args);
+      printOut(format && format !== "json" ? formatEach(format, remote) : `${dockerJson(remote)}\n`);
+      return;
+    }
     using store = await openStore();
     const found: unknown[] = [];
     const missing: KilnError[] = [];
@@ -86,7 +94,6 @@ export default defineCommand({
         missing.push(err);
       }
     }
-    const format = typeof args.format === "string" ? args.format : "";
     printOut(format && format !== "json" ? formatEach(format, found) : `${dockerJson(found)}\n`);
     if (missing.length > 0) throw new StoreError("E_IMAGE_NOT_FOUND", missing.map((e) => e.message).join("\nError: "), { hint: missing[0]!.hint });
   },

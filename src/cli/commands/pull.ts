@@ -2,9 +2,9 @@ import { writeSync } from "node:fs";
 import { defineCommand } from "citty";
 import { familiarName, parseReference } from "../../image/index.ts";
 import { pullImage } from "../../registry/index.ts";
-import { Store } from "../../store/index.ts";
 import { registryArgs, registryOptions } from "./_registry-args.ts";
 import { platformFlag, StoreAdapter } from "./_registry-store.ts";
+import { openStore, printOut } from "./_shared.ts";
 import { transferProgress } from "./_transfer-progress.ts";
 
 const err = (s: string) => void writeSync(2, `${s}\n`);
@@ -26,7 +26,7 @@ export default defineCommand({
       if (!/[:@]/.test(input.split("/").pop()!)) err(`Using default tag: ${ref.tag}`);
       err(`${ref.tag ?? ref.digest}: Pulling from ${ref.path}`);
     }
-    using store = await Store.open();
+    using store = await openStore();
     using sink = new StoreAdapter(store);
     const progress = quiet ? undefined : transferProgress();
     const result = await pullImage(ref, sink, { ...registryOptions(args), platform, progress });
@@ -39,6 +39,6 @@ export default defineCommand({
         err(`Status: Downloaded newer image for ${name}`);
       }
     }
-    writeSync(1, `${result.ref}\n`);
+    printOut(`${result.ref}\n`);
   },
 });

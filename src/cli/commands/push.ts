@@ -3,9 +3,9 @@ import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
 import { formatReference, isReference, parseReference, repositoryName } from "../../image/index.ts";
 import { pushImage } from "../../registry/index.ts";
-import { Store } from "../../store/index.ts";
 import { registryArgs, registryOptions } from "./_registry-args.ts";
 import { StoreAdapter } from "./_registry-store.ts";
+import { openStore, printOut } from "./_shared.ts";
 import { transferProgress } from "./_transfer-progress.ts";
 
 export default defineCommand({
@@ -20,7 +20,7 @@ export default defineCommand({
   async run({ args }) {
     const source = String(args.image);
     const destination = typeof args.destination === "string" ? args.destination : source;
-    using store = await Store.open();
+    using store = await openStore();
     const image = await store.getImage(source);
     const ref = parseReference(destination);
     if (args.destination === undefined && (!isReference(source) || !image.names.includes(formatReference(ref)))) {
@@ -36,6 +36,6 @@ export default defineCommand({
     if (chunk !== undefined && !(chunk > 0)) throw new UsageError(`invalid --chunk-size "${args["chunk-size"]}": expected a number of bytes`);
     const result = await pushImage(await adapter.source(image), ref, { ...registryOptions(args), progress, chunkSize: chunk });
     progress?.finish();
-    writeSync(1, quiet ? `${result.digest}\n` : `${result.tag ?? ref.digest}: digest: ${result.digest} size: ${result.size}\n`);
+    printOut(quiet ? `${result.digest}\n` : `${result.tag ?? ref.digest}: digest: ${result.digest} size: ${result.size}\n`);
   },
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { humanSize, lineFor, transferProgress } from "../../../src/cli/commands/_transfer-progress.ts";
+import { lineFor, transferProgress } from "../../../src/cli/commands/_transfer-progress.ts";
 import type { TransferEvent } from "../../../src/registry/index.ts";
 
 const D = "sha256:a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2" as const;
@@ -31,12 +31,11 @@ describe("transferProgress", () => {
   });
 });
 
-describe("lineFor and humanSize", () => {
+describe("lineFor", () => {
   const rows: [string, string][] = [
-    [lineFor(events[1]!), `Downloading [${"=".repeat(24)}>${" ".repeat(25)}]  1.70MB/3.40MB`],
-    [humanSize(999), "999B"],
-    [humanSize(27_100_000), "27.1MB"],
-    [humanSize(1_500_000_000), "1.50GB"],
+    [lineFor(events[1]!), `Downloading [${"=".repeat(24)}>${" ".repeat(25)}]  1.7MB/3.4MB`],
+    [lineFor({ ...events[1]!, current: 1_097_000, total: 27_100_000 } as TransferEvent), `Downloading [=>${" ".repeat(48)}]  1.097MB/27.1MB`],
+    [lineFor(events[3]!), "Pull complete"],
   ];
   for (const [got, want] of rows) test(want, () => expect(got).toBe(want));
 });
