@@ -4,3 +4,7 @@ export { dumpAst, dumpNode } from "./dump.ts";
 export type { Directive, EscapeToken } from "./directives.ts";
 export type { Heredoc } from "./heredoc.ts";
 export { expandWord, expandWords, ShellLex, type Env, type ProcessResult, type ShellLexOptions } from "./shell-lex.ts";
+export * from "./instructions.ts";
+export { lowerInstructions, lowerNode, type LowerOptions } from "./lower.ts";
+export { planRun, type RunPlan } from "./lower-run.ts";
+export { expandInstruction, type ExpandOptions, type Expanded } from "./expand.ts";
