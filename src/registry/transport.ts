@@ -85,7 +85,11 @@ export class RegistryTransport {
         this.log?.debug(`GET ${url} → ${res.status}`);
         await res.arrayBuffer().catch(() => undefined);
         if (res.status === 401) this.auth.setChallenge(res.headers.get("www-authenticate"));
-        else if (!res.ok && res.status !== 404 && res.status !== 403) continue;
+        else if (!res.ok && res.status !== 404 && res.status !== 403) {
+          // A TLS server answering plain HTTP says 400; a proxy may say 502: try the next scheme.
+          firstError ??= new Error(`GET ${url} answered ${res.status} ${res.statusText}`);
+          continue;
+        }
         return `${scheme}://${host}`;
       } catch (err) {
         this.log?.debug(redact(`GET ${url} failed: ${(err as Error).message}`));

@@ -2,7 +2,7 @@
 // against the real registry, and what other tools make of kiln's pushes:
 // skopeo inspect sees the same digest, a private dockerd pulls and runs it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Digest } from "../../src/image/index.ts";
 import { pushImage } from "../../src/registry/index.ts";
@@ -53,6 +53,21 @@ describe.skipIf(skip)("kiln pull/push with a plain local registry", () => {
     expect(r.stderr).toContain(`The push refers to repository [${reg.host}/kiln/pushed]`);
     expect(r.stderr.match(/^[0-9a-f]{12}: Mounted from seed\/alpine$/gm)?.length).toBe(2);
     expect([r.exitCode, r.stdout]).toEqual([0, `2: digest: ${image} size: ${statSync(join(root, "blobs/sha256", image.slice(7))).size}\n`]);
+  });
+
+  test("kiln pull of a tampered blob: exit 1, digest mismatch, nothing kept in the store", async () => {
+    const src = new DirImageStore(dirs.join("tamper"));
+    const img = src.makeImage([await tarGzLayer({ "t.txt": "will be tampered\n" })]);
+    await pushImage(src.source(img), `${reg.host}/seed/tamper:1`);
+    const layer = src.source(img).manifest.layers[0]!;
+    const bytes = readFileSync(reg.blobDataPath(layer.digest));
+    bytes[bytes.length - 3]! ^= 0x55;
+    writeFileSync(reg.blobDataPath(layer.digest), bytes);
+    const r = await runKiln(["pull", `${reg.host}/seed/tamper:1`], { root, env });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`layer ${layer.digest} failed verification`);
+    expect(existsSync(join(root, "blobs/sha256", layer.digest.slice(7)))).toBe(false);
+    expect((await runKiln(["images", "-q", `${reg.host}/seed/tamper`], { root, env })).stdout).toBe("");
   });
 
   test("kiln pull of a missing tag: exit 1, no such image or tag", async () => {
@@ -155,5 +170,23 @@ describe.skipIf(skip)("kiln login / logout and pushes with htpasswd over TLS", (
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(`hint: run kiln login ${reg.host}`);
     expect((await runKiln(["logout", reg.host], { root, env })).stdout).toBe(`Not logged in to ${reg.host}\n`);
+  });
+});
+
+describe.skipIf(skip)("kiln login and pull with Bearer tokens", () => {
+  test("login against the token realm, then pull with the saved credentials", async () => {
+    await using reg = await startRegistry({ auth: "token" });
+    using dirs = tempDir("reg-cli-token");
+    const env = { HOME: dirs.path, REGISTRY_AUTH_FILE: dirs.join("auth.json") };
+    const src = new DirImageStore(dirs.join("seed"));
+    const image = src.makeImage([await tarGzLayer({ "tok.txt": "token\n" })]);
+    await pushImage(src.source(image), `${reg.host}/tok/app:1`, { credentials: { username: "kiln", password: PASSWORD } });
+    const denied = await runKiln(["pull", `${reg.host}/tok/app:1`], { root: dirs.join("store"), env });
+    expect(denied.exitCode).toBe(1);
+    expect(denied.stderr).toContain(`hint: run kiln login ${reg.host}`);
+    const login = await runKiln(["login", "-u", "kiln", "--password-stdin", reg.host], { root: dirs.join("store"), env, stdin: PASSWORD });
+    expect([login.exitCode, login.stdout]).toEqual([0, "Login Succeeded\n"]);
+    const r = await runKiln(["pull", "-q", `${reg.host}/tok/app:1`], { root: dirs.join("store"), env });
+    expect([r.exitCode, r.stdout]).toEqual([0, `${reg.host}/tok/app:1\n`]);
   });
 });
