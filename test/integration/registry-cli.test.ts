@@ -158,9 +158,13 @@ describe.skipIf(skip)("kiln login / logout and pushes with htpasswd over TLS", (
   });
 
   test("kiln push with the saved credentials and the CA from --cert-dir", async () => {
-    const r = await runKiln(["push", "--cert-dir", reg.certDir!, `${reg.host}/s/x:1`], { root, env });
+    const r = await runKiln(["--debug", "push", "--cert-dir", reg.certDir!, `${reg.host}/s/x:1`], { root, env });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^1: digest: sha256:[0-9a-f]{64} size: \d+\n$/);
+    // --debug logs every request, never the secret or its base64 form.
+    expect(r.stderr).toContain("/blobs/uploads/");
+    expect(r.stderr).not.toContain(PASSWORD);
+    expect(r.stderr).not.toContain(Buffer.from(`kiln:${PASSWORD}`).toString("base64"));
   });
 
   test("kiln logout removes them; a push then asks for a login", async () => {
