@@ -16,3 +16,5 @@ export { defaultStoreRoot, resolveStoreRoot } from "./root.ts";
 export { FileLock, type LockMode } from "./lock.ts";
 export { removeTree, treeSize } from "./tree.ts";
 export { importRootfs, type ImportOptions } from "./import.ts";
+export { saveArchive, selectForSave, type ArchiveFormat, type SaveItem } from "./archive-save.ts";
+export { loadArchive, type LoadReporter } from "./archive-load.ts";
