@@ -8,3 +8,22 @@ export * from "./instructions.ts";
 export { lowerInstructions, lowerNode, type LowerOptions } from "./lower.ts";
 export { planRun, type RunPlan } from "./lower-run.ts";
 export { expandInstruction, type ExpandOptions, type Expanded } from "./expand.ts";
+export {
+  buildStageGraph,
+  type EdgeVia,
+  type Stage,
+  type StageBase,
+  type StageEdge,
+  type StageGraph,
+  type StageGraphOptions,
+} from "./stages.ts";
+export {
+  formatPlatform,
+  isPredefinedArg,
+  PLATFORM_ARGS,
+  platformArgs,
+  type Platform,
+  PROXY_ARGS,
+  resolveMetaArgs,
+  stageArgValue,
+} from "./build-args.ts";
