@@ -1,0 +1,101 @@
+// Build one case with one builder and reduce the result to a Snapshot; the
+// oracle's snapshots are cached on disk, keyed by everything that can change
+// them (Dockerfile + context content, build args, base images, the builder's
+// version, and the source of the flattener), so re-runs only build kiln.
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { capture } from "../../../src/util/spawn.ts";
+import type { BaseImage } from "../../reference/base-images.ts";
+import type { Builder } from "../../reference/builders.ts";
+import type { Case } from "./cases.ts";
+import { canonical } from "./compare.ts";
+import { failedSnapshot, snapshotArchive, type Snapshot } from "./snapshot.ts";
+
+export const CACHE_DIR = process.env.KILN_CONFORMANCE_CACHE ?? "/var/tmp/kiln-conformance-cache";
+const FIXTURE_ONLY = new Set(["case.json", "prepare.sh"]);
+
+export interface Prepared {
+  context: string;
+  /** Absolute path of the Dockerfile. */
+  dockerfile: string;
+  /** sha256 over every path, type, mode, link target and content of the context. */
+  contextDigest: string;
+  dispose(): void;
+}
+
+/** Digest of a directory tree (not timestamps: they are not compared either). */
+export function treeDigest(root: string): string {
+  const h = new Bun.CryptoHasher("sha256");
+  const walk = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      const st = lstatSync(p);
+      h.update(`${rel}${name}\0${st.mode.toString(8)}\0`);
+      if (st.isSymbolicLink()) h.update(readlinkSync(p));
+      else if (st.isFile()) h.update(readFileSync(p));
+      else if (st.isDirectory()) walk(p, `${rel}${name}/`);
+      h.update("\n");
+    }
+  };
+  walk(root, "");
+  return `sha256:${h.digest("hex")}`;
+}
+
+/** The context to build: in place for the shared suite; a temp copy (+ prepare.sh) for kiln fixtures. */
+export async function prepareCase(c: Case): Promise<Prepared> {
+  if (c.suite !== "kiln") {
+    return { context: c.context, dockerfile: join(c.context, c.dockerfile), contextDigest: treeDigest(c.context), dispose() {} };
+  }
+  const tmp = mkdtempSync("/var/tmp/kiln-diff-ctx-");
+  cpSync(c.context, tmp, { recursive: true, verbatimSymlinks: true, filter: (src) => !FIXTURE_ONLY.has(src.slice(c.context.length + 1)) });
+  if (c.prepare) {
+    const r = await capture(["bash", "-euo", "pipefail", c.prepare], { cwd: tmp, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+    if (r.exitCode !== 0) throw new Error(`${c.prepare} failed: ${r.stderr.trim()}`);
+  }
+  return { context: tmp, dockerfile: join(tmp, c.dockerfile), contextDigest: treeDigest(tmp), dispose: () => rmSync(tmp, { recursive: true, force: true }) };
+}
+
+/** Docker-safe tag for a case. */
+export function tagFor(c: Case, builder: string): string {
+  // Docker's path components: lowercase alphanumerics joined by single separators.
+  const slug = c.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return `kiln-diff/${builder}-${slug}`.slice(0, 120) + ":latest";
+}
+
+const FLATTENER_SOURCE = ["flatten.ts", "snapshot.ts"].map((f) => readFileSync(join(import.meta.dir, f), "utf8")).join("\n");
+
+function cacheKey(c: Case, p: Prepared, builder: Builder, bases: BaseImage[]): string {
+  return new Bun.CryptoHasher("sha256")
+    .update(canonical({ name: c.name, dockerfile: c.dockerfile, args: c.buildArgs ?? {}, context: p.contextDigest, builder: builder.version, bases: bases.map((b) => b.digest) }))
+    .update(FLATTENER_SOURCE)
+    .digest("hex");
+}
+
+/** Build `c` with `builder`, save, flatten. Failed builds become failed snapshots, not exceptions. */
+export async function buildSnapshot(builder: Builder, c: Case, p: Prepared, opts: { noCache?: boolean } = {}): Promise<Snapshot> {
+  const tag = tagFor(c, builder.name);
+  const r = await builder.build({ context: p.context, dockerfile: p.dockerfile, tag, buildArgs: c.buildArgs, noCache: opts.noCache });
+  if (!r.ok) return failedSnapshot(r.output);
+  const dir = mkdtempSync("/var/tmp/kiln-diff-save-");
+  try {
+    const archive = join(dir, "image.tar");
+    await builder.save(tag, archive);
+    return await snapshotArchive(archive);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The oracle's snapshot, from the cache when this exact input was built before. */
+export async function oracleSnapshot(builder: Builder, c: Case, p: Prepared, bases: BaseImage[], opts: { refresh?: boolean } = {}): Promise<{ snapshot: Snapshot; cached: boolean }> {
+  const file = join(CACHE_DIR, `${cacheKey(c, p, builder, bases)}.json`);
+  if (!opts.refresh && existsSync(file)) return { snapshot: JSON.parse(readFileSync(file, "utf8")), cached: true };
+  const snapshot = await buildSnapshot(builder, c, p);
+  // Failed builds are not cached: a failure may come from the host, not the Dockerfile.
+  if (snapshot.built) {
+    mkdirSync(CACHE_DIR, { recursive: true });
+    writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify(snapshot));
+    renameSync(`${file}.tmp-${process.pid}`, file);
+  }
+  return { snapshot, cached: false };
+}
