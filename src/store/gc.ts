@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { errnoCode } from "../errors.ts";
 import { chainIds, digestHex, type Digest } from "../image/index.ts";
 import type { FileLock } from "./lock.ts";
 import type { Store } from "./store.ts";
@@ -21,6 +22,8 @@ export interface PruneReport {
   tempEntries: number;
   /** Bytes freed on disk. */
   reclaimed: number;
+  /** Paths that could not be removed (files of other uids outside kiln's user namespace), with the errno. */
+  failures: string[];
 }
 
 /** What is reachable from some manifests: blob digests, and the chain ids of their images' layers. */
@@ -76,9 +79,24 @@ export function unreferencedImages(ids: Digest[], keepRoots: Set<Digest>, parent
  * snapshots of crashed processes) can go.
  */
 export async function collectGarbage(store: Store, gcLock: FileLock, opts: PruneOptions): Promise<PruneReport> {
-  await gcLock.relock("exclusive", { onWait: opts.onWait, timeoutMs: opts.timeoutMs });
   try {
-    const report: PruneReport = { deletedImages: [], cacheEntries: 0, blobs: 0, snapshots: 0, tempEntries: 0, reclaimed: 0 };
+    await gcLock.relock("exclusive", { onWait: opts.onWait, timeoutMs: opts.timeoutMs });
+  } catch (err) {
+    // Converting may have dropped our shared lock: take it back before giving up.
+    await gcLock.relock("shared");
+    throw err;
+  }
+  try {
+    const report: PruneReport = { deletedImages: [], cacheEntries: 0, blobs: 0, snapshots: 0, tempEntries: 0, reclaimed: 0, failures: [] };
+    const attempt = (path: string, remove: () => number): boolean => {
+      try {
+        report.reclaimed += remove();
+        return true;
+      } catch (err) {
+        report.failures.push(`${path}: ${errnoCode(err) ?? (err as Error).message}`);
+        return false;
+      }
+    };
     if (opts.all) report.cacheEntries = store.db.clearCache();
 
     const rows = store.db.images();
@@ -109,16 +127,19 @@ export async function collectGarbage(store: Store, gcLock: FileLock, opts: Prune
     const keepSnapshots = new Set([...marked.chainIds].map(digestHex));
     for (const name of store.snapshots.list()) {
       if (keepSnapshots.has(name)) continue;
-      report.reclaimed += store.snapshots.remove(name);
-      report.snapshots++;
+      if (attempt(join(store.snapshots.dir, name), () => store.snapshots.remove(name))) report.snapshots++;
     }
     const tmp = join(store.root, "tmp");
     const mine = `-${process.pid}-`;
     for (const name of readdirSync(tmp)) {
       if (name.includes(mine)) continue;
-      report.reclaimed += treeSize(join(tmp, name));
-      removeTree(join(tmp, name));
-      report.tempEntries++;
+      const path = join(tmp, name);
+      const removed = attempt(path, () => {
+        const size = treeSize(path);
+        removeTree(path);
+        return size;
+      });
+      if (removed) report.tempEntries++;
     }
     // Per-snapshot lock files: nobody holds or waits on them while we hold the gc lock.
     const locks = join(store.root, "locks");

@@ -133,7 +133,10 @@ export class Snapshots {
   remove(name: string): number {
     const p = join(this.dir, name);
     const size = treeSize(p);
-    removeTree(p);
+    // Renamed out of snapshots/ first: a removal that fails half-way must not leave a half snapshot under its chain id.
+    const doomed = join(this.tmp, tempName(`gone-${name.slice(0, 12)}`));
+    renameSync(p, doomed);
+    removeTree(doomed);
     if (/^[a-f0-9]{64}$/.test(name)) this.db.deleteSnapshot(`sha256:${name}`);
     return size;
   }

@@ -1,11 +1,30 @@
 import { defineCommand } from "citty";
-import { KilnError } from "../../errors.ts";
+import { isRealRoot } from "../../util/userns.ts";
+import { humanSize } from "./_format.ts";
+import { openStore, printOut } from "./_shared.ts";
+import { logger } from "../logger.ts";
 
-// Placeholder until the issue that owns this command lands; see README "Status".
 export default defineCommand({
-  meta: { name: "prune", description: "(not yet implemented)" },
-  args: {},
-  run() {
-    throw new KilnError("E_NOT_IMPLEMENTED", "'kiln prune' is not implemented yet");
+  meta: { name: "prune", description: "Remove dangling images, unused blobs and snapshots, and leftovers of interrupted commands" },
+  args: {
+    all: { type: "boolean", alias: ["a"], description: "Also remove the build cache (and the intermediate images only it keeps)" },
+    force: { type: "boolean", alias: ["f"], description: "Do not prompt for confirmation (kiln never prompts; accepted for docker compatibility)" },
+  },
+  async run({ args }) {
+    using store = await openStore();
+    const report = await store.prune({
+      all: Boolean(args.all),
+      onWait: () => logger.info("waiting for other kiln processes to finish with the store…"),
+    });
+    let out = "";
+    if (report.deletedImages.length > 0) out += `Deleted Images:\n${report.deletedImages.map((id) => `deleted: ${id}\n`).join("")}\n`;
+    if (args.all) out += `Deleted build cache objects: ${report.cacheEntries}\n\n`;
+    out += `Total reclaimed space: ${humanSize(report.reclaimed)}\n`;
+    printOut(out);
+    logger.debug(`prune: ${report.blobs} blobs, ${report.snapshots} snapshots, ${report.tempEntries} temp entries removed`);
+    if (report.failures.length > 0) {
+      logger.warn(`could not remove ${report.failures.length} path(s):\n${report.failures.join("\n")}`);
+      if (!isRealRoot()) logger.warn("files written inside kiln's user namespace can only be removed there: run 'kiln unshare kiln prune'");
+    }
   },
 });
