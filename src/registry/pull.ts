@@ -104,8 +104,10 @@ async function pullFrom(repo: RepositoryHandle, ref: Reference, canonical: strin
   const configBytes = await fetchConfig(repo, manifest.config, opts);
   const config = JSON.parse(new TextDecoder().decode(configBytes)) as ImageConfig;
   const wanted = opts.platform;
-  if (wanted && !platformMatches({ os: config.os, architecture: config.architecture, variant: config.variant }, wanted)) {
-    throw new KilnError("E_PLATFORM", `${source}: the image is ${formatPlatform(config)}, not ${formatPlatform(wanted)}`, { hint: "pull without --platform, or name an image built for that platform" });
+  if (!platformMatches({ os: config.os, architecture: config.architecture, variant: config.variant }, wanted ?? hostPlatform())) {
+    // Like docker: an explicit --platform must match; otherwise a single-platform image for another platform is pulled with a warning.
+    if (wanted) throw new KilnError("E_PLATFORM", `${source}: the image is ${formatPlatform(config)}, not ${formatPlatform(wanted)}`, { hint: "pull without --platform, or name an image built for that platform" });
+    opts.logger?.warn?.(`${source}: the image's platform (${formatPlatform(config)}) does not match this host's (${platform})`);
   }
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== manifest.layers.length) {
@@ -118,6 +120,7 @@ async function pullFrom(repo: RepositoryHandle, ref: Reference, canonical: strin
     opts.onLayer?.(layer);
   });
   if (!sink.hasBlob(manifest.config.digest)) await sink.putBlob(configBytes, { digest: manifest.config.digest, size: configBytes.byteLength });
+  sink.recordBlobLocation?.(manifest.config.digest, { registry: repo.registry, repository: repo.repository });
   // The index too: it lets the next pull see that the image is up to date from the index digest alone.
   for (const m of top === fetched ? [fetched] : [fetched, top]) {
     if (!sink.hasBlob(m.digest)) await sink.putBlob(m.bytes, { digest: m.digest, size: m.size });
