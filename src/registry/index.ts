@@ -1,11 +1,22 @@
 // registry/: an OCI distribution-spec client (pull, push, login, remote
 // inspect) for kiln. It imports image/ only; it writes into and reads from the
 // local store through the ImageSink / ImageSource interfaces of types.ts,
-// which cli/ (and later build/) adapt kiln's Store to.
+// which cli/ (and later build/) adapt kiln's Store to
+// (cli/commands/_registry-store.ts):
+// - a pull writes every blob with putBlob (the sink verifies digest and
+//   size), the index's bytes too when the tag named an index, then calls
+//   commitPulled (the adapter: Store.addManifest with the tag);
+// - "already here?" is ImageSink.pulled(ref, platform, remoteDigest), so an
+//   image that is present costs one HEAD;
+// - blob → (registry, repository) locations are recorded through the sink and
+//   source (the adapter keeps them in registry-locations.db in the store root,
+//   the Store having no table for them) and used for cross-repository mounts.
 //
-// Building blocks are exported too, for the registry-backed build cache:
-// RegistryContext.repositories(ref) → transport + repository, then
-// getManifest/headManifest/putManifest and downloadBlob/uploadBlob.
+// Building blocks are exported too, for `build --push/--pull` and the
+// registry-backed build cache: RegistryContext.repositories(ref) → transport +
+// repository, then getManifest/headManifest/putManifest and
+// downloadBlob/uploadBlob/hasRemoteBlob; pullImage/pushImage take a shared
+// RegistryContext so that pings and tokens are reused across images.
 export type * from "./types.ts";
 export { pullImage, type PullResult } from "./pull.ts";
 export { pushImage, type PushOptions } from "./push.ts";
