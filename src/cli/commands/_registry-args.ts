@@ -4,7 +4,7 @@ import { logger } from "../logger.ts";
 
 /** Flags every registry command takes (docker's and podman's spelling). */
 export const registryArgs = {
-  "tls-verify": { type: "boolean", default: true, description: "Require HTTPS and verify certificates (--tls-verify=false for a test registry)" },
+  "tls-verify": { type: "boolean", description: "Require HTTPS and verify certificates (default true; --tls-verify=false for a test registry)" },
   "cert-dir": { type: "string", valueHint: "dir", description: "Use ca.crt (and client.cert/client.key) from DIR instead of /etc/docker/certs.d/HOST" },
   authfile: { type: "string", valueHint: "file", description: "Credentials file (default: $REGISTRY_AUTH_FILE, ~/.docker/config.json)" },
 } as const satisfies Record<string, KilnArgDef>;
