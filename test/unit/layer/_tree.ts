@@ -92,7 +92,10 @@ export function flattenTree(root: string, opts: { mtime?: boolean } = {}): Recor
       const type = st.isDirectory() ? "dir" : st.isSymbolicLink() ? "symlink" : st.isFile() ? "file" : st.isFIFO() ? "fifo" : st.isCharacterDevice() ? "char" : st.isBlockDevice() ? "block" : "other";
       const f: Flat = { type, mode: (st.mode & 0o7777).toString(8), uid: st.uid, gid: st.gid };
       if (opts.mtime && type !== "dir") f.mtime = Math.floor(st.mtimeMs / 1000);
-      if (type === "file") f.content = readFileSync(p, "utf8");
+      if (type === "file") {
+        const data = readFileSync(p);
+        f.content = data.length <= 256 ? data.toString("utf8") : `sha256:${new Bun.CryptoHasher("sha256").update(data).digest("hex")}`;
+      }
       if (type === "symlink") f.target = readlinkSync(p);
       if (type === "char" || type === "block") f.dev = `${splitDev(st.rdev).major}:${splitDev(st.rdev).minor}`;
       const names = listXattrs(p).sort();

@@ -63,6 +63,25 @@ describe("encodeLayer", () => {
     expect(ours.length / single.length).toBeLessThan(1.005);
   });
 
+  test("incompressible blocks are stored: no bigger than gzip -6 output, same bytes back", async () => {
+    const noise = new Uint8Array(4 * 1024 * 1024);
+    for (let i = 0; i < noise.length; i += 65536) crypto.getRandomValues(noise.subarray(i, i + 65536));
+    const adaptive = await collect(gzipParallel(streamOf(noise)));
+    const deflated = await collect(gzipParallel(streamOf(noise), { adaptive: false }));
+    expect(adaptive.length).toBeLessThanOrEqual(deflated.length + 64);
+    expect(adaptive.length / noise.length).toBeLessThan(1.001);
+    expect(sha(Bun.gunzipSync(adaptive))).toBe(sha(noise));
+  });
+
+  test("a block with compressible samples is deflated, not stored", async () => {
+    // Random bytes with a 512-byte run of zeros every 8 KiB (like small files between tar headers).
+    const mixed = new Uint8Array(2 * 1024 * 1024);
+    for (let i = 0; i < mixed.length; i += 8704) crypto.getRandomValues(mixed.subarray(i, Math.min(mixed.length, i + 8192)));
+    const adaptive = await collect(gzipParallel(streamOf(mixed)));
+    const deflated = await collect(gzipParallel(streamOf(mixed), { adaptive: false }));
+    expect(adaptive.length).toBe(deflated.length);
+  });
+
   test("empty input gives a valid empty gzip", async () => {
     const out = await collect(gzipParallel(streamOf(new Uint8Array(0))));
     expect(Bun.gunzipSync(out).length).toBe(0);
