@@ -27,3 +27,5 @@ export {
   resolveMetaArgs,
   stageArgValue,
 } from "./build-args.ts";
+export { cleanPath, compileIgnorePattern, type IgnorePattern, matchPattern, readDockerignore } from "./dockerignore.ts";
+export { DockerIgnore, dockerignoreCandidates, type ParentMatch } from "./dockerignore-match.ts";
