@@ -66,6 +66,7 @@ export class TarWriter {
   file(name: string, path: string, size: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const entry = this.pack.entry({ name, type: "file", mode: 0o644, mtime: new Date(0), size }, (err) => (err ? reject(err) : resolve()));
+      entry.on("error", reject);
       createReadStream(path).on("error", reject).pipe(entry);
     });
   }
@@ -74,6 +75,7 @@ export class TarWriter {
   stream(name: string, size: number, data: ReadableStream<Uint8Array>): Promise<void> {
     return new Promise((resolve, reject) => {
       const entry = this.pack.entry({ name, type: "file", mode: 0o644, mtime: new Date(0), size }, (err) => (err ? reject(err) : resolve()));
+      entry.on("error", reject);
       (async () => {
         for await (const chunk of data as unknown as AsyncIterable<Uint8Array>) {
           if (!entry.write(chunk)) await drained(entry);
@@ -84,6 +86,12 @@ export class TarWriter {
         reject(err);
       });
     });
+  }
+
+  /** Stop after a failure: the tar is incomplete and must not be used. */
+  abort(err: Error): void {
+    this.pack.on("error", () => {});
+    this.pack.destroy(err);
   }
 
   async finish(): Promise<void> {

@@ -79,6 +79,8 @@ async function unpackLayer(store: Store, layer: Descriptor, diffId: Digest, dir:
       hash.update(chunk);
       await fh.write(chunk);
     }
+  } catch (err) {
+    throw await store.blobs.explainReadFailure(err, layer.digest);
   } finally {
     await fh.close();
   }
@@ -168,9 +170,14 @@ async function writeOciArchive(store: Store, items: SaveItem[], w: TarWriter): P
 /** Write `items` as an image archive; the tar bytes go to `sink` as they are made. */
 export async function saveArchive(store: Store, items: SaveItem[], format: ArchiveFormat, sink: (chunk: Uint8Array) => Promise<void> | void): Promise<void> {
   const w = new TarWriter(sink);
-  await w.dir("blobs");
-  await w.dir("blobs/sha256");
-  if (format === "oci-archive") await writeOciArchive(store, items, w);
-  else await writeDockerArchive(store, items, w);
+  try {
+    await w.dir("blobs");
+    await w.dir("blobs/sha256");
+    if (format === "oci-archive") await writeOciArchive(store, items, w);
+    else await writeDockerArchive(store, items, w);
+  } catch (err) {
+    w.abort(err as Error);
+    throw err;
+  }
   await w.finish();
 }

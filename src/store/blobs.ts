@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import { StoreError } from "../errors.ts";
+import { errnoCode, KilnError, StoreError } from "../errors.ts";
 import { digestHex, isDigest, type Digest } from "../image/index.ts";
-import { Sha256Stream } from "../util/digest.ts";
+import { sha256File, Sha256Stream } from "../util/digest.ts";
 import { fsyncDir } from "../util/fs-atomic.ts";
 
 export type BlobInput = ReadableStream<Uint8Array> | Uint8Array | string;
@@ -125,6 +125,21 @@ export class BlobStore {
 
   async readJson<T>(d: Digest): Promise<T> {
     return JSON.parse(new TextDecoder().decode(await this.read(d))) as T;
+  }
+
+  /**
+   * Turn a failure while reading blob `d` through a decoder into an error a
+   * person can act on. A damaged blob usually fails inside the decompressor
+   * (a gzip CRC error, with no useful message) before our own digest check at
+   * the end of the stream, so hash the blob to tell corruption from a bad layer.
+   */
+  async explainReadFailure(err: unknown, d: Digest): Promise<unknown> {
+    if (err instanceof KilnError && err.code !== "E_INTERNAL") return err;
+    const path = this.path(d);
+    const actual = existsSync(path) ? (await sha256File(path)).digest : undefined;
+    if (actual !== d) return mismatch(`blob ${d} is corrupt: its content hashes to ${actual ?? "nothing (it is missing)"}`, path);
+    const why = err instanceof Error ? err.message || errnoCode(err) || err.name : String(err);
+    return new StoreError("E_LAYER", `cannot read layer ${d}: ${why}`, { cause: err, hint: "the layer is not a valid (compressed) tar" });
   }
 
   /** Every blob digest present (for garbage collection). */

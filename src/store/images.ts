@@ -52,6 +52,9 @@ export interface CommitImageInput {
   parent?: Digest;
 }
 
+/** Told about an image (name or id) whose manifest or config cannot be read. */
+export type ImageProblemReporter = (image: string, err: unknown) => void;
+
 interface Loaded {
   id: Digest;
   manifestDigest: Digest;
@@ -121,7 +124,7 @@ export class ImageCatalog {
   }
 
   /** Every image, keyed by id, with its tags. Unreadable tags (missing blobs) are skipped. */
-  private async entries(): Promise<Map<Digest, Entry>> {
+  private async entries(onProblem?: ImageProblemReporter): Promise<Map<Digest, Entry>> {
     const out = new Map<Digest, Entry>();
     for (const row of this.db.images()) {
       out.set(row.id, { id: row.id, manifestDigest: row.manifest, manifestDigests: new Set([row.manifest]), names: [], parent: row.parent ?? undefined });
@@ -135,7 +138,8 @@ export class ImageCatalog {
           const l = await this.load(descriptor.digest, descriptor.mediaType);
           id = l.id;
           concrete = l.manifestDigest;
-        } catch {
+        } catch (err) {
+          onProblem?.(ref, err);
           continue;
         }
       }
@@ -185,14 +189,15 @@ export class ImageCatalog {
     return rec;
   }
 
-  /** All images, newest first. */
-  async list(): Promise<ImageRecord[]> {
+  /** All images, newest first; images that cannot be read are reported to `onProblem` and left out. */
+  async list(onProblem?: ImageProblemReporter): Promise<ImageRecord[]> {
     const out: ImageRecord[] = [];
-    for (const e of (await this.entries()).values()) {
+    for (const e of (await this.entries(onProblem)).values()) {
       try {
         out.push(await this.record(e));
-      } catch {
-        // an image whose blobs are gone or corrupt is left out of listings; inspect names the problem
+      } catch (err) {
+        // An image whose blobs are gone or corrupt cannot be listed; the caller says so.
+        onProblem?.(e.names[0] ?? e.id, err);
       }
     }
     return out.sort((a, b) => (b.config.created ?? "").localeCompare(a.config.created ?? "") || a.id.localeCompare(b.id));

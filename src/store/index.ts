@@ -8,7 +8,7 @@
 // - ImageRecord.parent; Store.prune(); Store.childrenOf(); readBlob via store.blobs.read;
 // - commitUpperAsSnapshot(upper, chainId, size?).
 export { Store } from "./store.ts";
-export type { ImageRecord, CommitImageInput } from "./images.ts";
+export type { ImageRecord, CommitImageInput, ImageProblemReporter } from "./images.ts";
 export { tagReference } from "./images.ts";
 export type { PruneOptions, PruneReport } from "./gc.ts";
 export type { BlobInput, BlobExpectation } from "./blobs.ts";

@@ -1,10 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
-import { errnoCode, KilnError, StoreError } from "../errors.ts";
+import { errnoCode, StoreError } from "../errors.ts";
 import { digestHex, type Descriptor, type Digest } from "../image/index.ts";
 import { applyLayer, decompressStream } from "../layer/index.ts";
-import { sha256File } from "../util/digest.ts";
 import { fsyncDir } from "../util/fs-atomic.ts";
 import { overlayXattrNamespace } from "../util/userns.ts";
 import { tempName, type BlobStore } from "./blobs.ts";
@@ -84,27 +83,8 @@ export class Snapshots {
       this.db.putLayerSize(diffId, applied.size);
     } catch (err) {
       removeTree(tmp);
-      throw await this.explainFailure(err, layer);
+      throw await this.blobs.explainReadFailure(err, layer.digest);
     }
-  }
-
-  /**
-   * A damaged blob usually fails inside the decompressor (a gzip CRC error)
-   * before our own digest check at the end of the stream: hash the blob to
-   * tell corruption apart from a bad layer.
-   */
-  private async explainFailure(err: unknown, layer: Descriptor): Promise<unknown> {
-    if (err instanceof KilnError && err.code !== "E_INTERNAL") return err;
-    const path = this.blobs.path(layer.digest);
-    const actual = existsSync(path) ? (await sha256File(path)).digest : undefined;
-    if (actual !== layer.digest) {
-      return new StoreError("E_BLOB_DIGEST_MISMATCH", `blob ${layer.digest} is corrupt: its content hashes to ${actual ?? "nothing (missing)"}`, {
-        cause: err,
-        hint: `remove ${path} (or the image, with kiln rmi) and pull or load the image again`,
-      });
-    }
-    const why = err instanceof Error ? err.message || (err as { code?: string }).code || err.name : String(err);
-    return new StoreError("E_LAYER", `cannot extract layer ${layer.digest}: ${why}`, { cause: err });
   }
 
   /** Move a container's upper dir into place as the snapshot of `chainId` (no copy). */

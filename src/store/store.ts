@@ -6,8 +6,8 @@ import type { Digest } from "../image/index.ts";
 import { BlobStore, tempName, type BlobExpectation, type BlobInput } from "./blobs.ts";
 import { MetaDb } from "./db.ts";
 import { collectGarbage, type PruneOptions, type PruneReport } from "./gc.ts";
-import { ImageCatalog, type CommitImageInput, type ImageRecord } from "./images.ts";
-import { Layout } from "./layout.ts";
+import { ImageCatalog, type CommitImageInput, type ImageProblemReporter, type ImageRecord } from "./images.ts";
+import { INDEX_FILE, Layout, OCI_LAYOUT_FILE } from "./layout.ts";
 import { FileLock, type LockOptions } from "./lock.ts";
 import { ImageRemover } from "./remove.ts";
 import { resolveStoreRoot } from "./root.ts";
@@ -61,8 +61,11 @@ export class Store implements Disposable {
     }
     const gcLock = await FileLock.acquire(join(root, "locks/gc.lock"), "shared", opts.lock);
     try {
-      using _init = await FileLock.acquire(join(root, "locks/index.lock"), "exclusive", opts.lock);
-      new Layout(root).init();
+      // The layout files are written once, by whichever process comes first.
+      if (!existsSync(join(root, OCI_LAYOUT_FILE)) || !existsSync(join(root, INDEX_FILE))) {
+        using _init = await FileLock.acquire(join(root, "locks/index.lock"), "exclusive", { timeoutMs: opts.lock?.timeoutMs });
+        new Layout(root).init();
+      }
       return new Store(root, gcLock, new MetaDb(join(root, "kiln.db")));
     } catch (err) {
       gcLock.release();
@@ -102,8 +105,8 @@ export class Store implements Disposable {
   findImage(nameOrId: string): Promise<ImageRecord | undefined> {
     return this.images.find(nameOrId);
   }
-  listImages(): Promise<ImageRecord[]> {
-    return this.images.list();
+  listImages(onProblem?: ImageProblemReporter): Promise<ImageRecord[]> {
+    return this.images.list(onProblem);
   }
   tag(nameOrId: string, ref: string): Promise<void> {
     return this.images.tag(nameOrId, ref);

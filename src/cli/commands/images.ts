@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
 import { familiarRepository, parseReference, shortId } from "../../image/index.ts";
 import type { ImageRecord } from "../../store/index.ts";
+import { logger } from "../logger.ts";
 import { createdSince, formatList, goTime, humanSize } from "./_format.ts";
 import { formatArgs, noTruncArgs, openStore, printOut, quietArgs } from "./_shared.ts";
 
@@ -77,7 +78,8 @@ export default defineCommand({
     if (typeof args.repository === "string") filters.references.push(args.repository);
     using store = await openStore();
     const rows: ImageRow[] = [];
-    for (const rec of await store.listImages()) {
+    const damaged = (image: string, err: unknown) => logger.warn(`cannot list ${image}: ${err instanceof Error ? err.message : String(err)}`);
+    for (const rec of await store.listImages(damaged)) {
       const untagged = rec.names.length === 0;
       const intermediate = untagged && store.childrenOf(rec.id).length > 0;
       if (intermediate && !args.all) continue;
