@@ -5,7 +5,7 @@
 // whiteouts, `.wh..wh..opq` an opaque xattr. Directory modes and times are set
 // last, children first (as umoci does), so a read-only or freshly-timestamped
 // directory does not get in the way of, or get touched by, its own children.
-import { chmodSync, closeSync, constants, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, constants, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync, type Stats } from "node:fs";
 import { resolve } from "node:path";
 import { errnoCode, LayerError } from "../errors.ts";
 import type { Sha256Digest } from "../util/digest.ts";
@@ -27,6 +27,12 @@ interface Ctx {
   opts: ApplyOptions;
   /** Directories whose mode and mtime are set at the end, children first (insertion order reversed). */
   dirs: Map<string, { mode: number; mtime: number }>;
+  /**
+   * Parent paths already resolved to a real directory. Entries only ever add
+   * paths that did not exist, so a resolution can change only when something
+   * is removed: remove() clears the cache.
+   */
+  parents: Map<string, string>;
 }
 
 /**
@@ -35,7 +41,7 @@ interface Ctx {
  * the tar bytes exactly as read, trailing padding included — and their count.
  */
 export async function applyLayer(tar: ReadableStream<Uint8Array>, targetDir: string, opts: ApplyOptions): Promise<{ diffId: Sha256Digest; size: number }> {
-  const ctx: Ctx = { root: resolve(targetDir), opts, dirs: new Map() };
+  const ctx: Ctx = { root: resolve(targetDir), opts, dirs: new Map(), parents: new Map() };
   mkdirSync(ctx.root, { recursive: true });
   const reader = new TarReader(tar);
   try {
@@ -77,7 +83,7 @@ async function applyEntry(ctx: Ctx, reader: TarReader, e: TarEntry): Promise<voi
   }
   const path = `${parent}/${base}`;
   const existing = lstatSync(path, { throwIfNoEntry: false });
-  if (existing && !(existing.isDirectory() && e.type === "dir")) remove(ctx, path);
+  if (existing && !(existing.isDirectory() && e.type === "dir")) remove(ctx, path, existing);
   switch (e.type) {
     case "dir":
       if (!existing?.isDirectory()) mkdirSync(path, { mode: 0o700 });
@@ -108,21 +114,24 @@ async function applyEntry(ctx: Ctx, reader: TarReader, e: TarEntry): Promise<voi
 }
 
 /** Remove whatever is at `path` (never following a symlink) and forget its pending directory metadata. */
-function remove(ctx: Ctx, path: string): void {
-  const st = lstatSync(path, { throwIfNoEntry: false });
+function remove(ctx: Ctx, path: string, known?: Stats): void {
+  const st = known ?? lstatSync(path, { throwIfNoEntry: false });
   if (!st) return; // the usual case in a fresh snapshot: nothing to scan
   rmSync(path, { recursive: true, force: true });
+  ctx.parents.clear();
   if (st.isDirectory()) for (const p of ctx.dirs.keys()) if (p === path || p.startsWith(`${path}/`)) ctx.dirs.delete(p);
 }
 
 /** The directory an entry goes into, resolved inside the root and created (0755) if missing. */
 function parentDir(ctx: Ctx, relParent: string, e: TarEntry): string {
+  const cached = ctx.parents.get(relParent);
+  if (cached) return cached;
   const dir = resolveInRoot(ctx.root, relParent);
   const st = lstatSync(dir, { throwIfNoEntry: false });
-  if (st?.isDirectory()) return dir;
-  if (st) throw new LayerError("E_LAYER", `cannot apply "${e.name}": /${relParent} is not a directory in the layer`);
+  if (st && !st.isDirectory()) throw new LayerError("E_LAYER", `cannot apply "${e.name}": /${relParent} is not a directory in the layer`);
   // resolveInRoot left only missing components at the end of `dir`, so creating them follows no symlink.
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (!st) mkdirSync(dir, { recursive: true, mode: 0o755 });
+  ctx.parents.set(relParent, dir);
   return dir;
 }
 
