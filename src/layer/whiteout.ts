@@ -76,11 +76,16 @@ export function writeOverlayWhiteout(path: string, ns: XattrNamespace): OverlayW
   } catch (err) {
     if (errnoCode(err) !== "EPERM") throw err;
   }
+  writeXattrWhiteout(path, ns);
+  return "xattr-file";
+}
+
+/** The xattr form of a whiteout: an empty file marked `overlay.whiteout`, its dir marked `opaque=x` unless already opaque. */
+export function writeXattrWhiteout(path: string, ns: XattrNamespace): void {
   writeFileSync(path, "", { mode: 0, flag: "wx" });
   setXattr(path, overlayXattr(ns, "whiteout"), new Uint8Array(0));
   const dir = path.slice(0, path.lastIndexOf("/"));
   if (!isOpaqueDir(dir, ns)) setXattr(dir, overlayXattr(ns, "opaque"), new TextEncoder().encode("x"));
-  return "xattr-file";
 }
 
 /** Mark `dir` opaque: nothing from the layers below shows through it. */

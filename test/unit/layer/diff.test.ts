@@ -10,13 +10,13 @@ const noRoot = skipReason(!isRoot, "diff tests build trees with trusted.* xattrs
 const OPQ = { "trusted.overlay.opaque": "y" };
 
 /** Build lowers (top-most first) and an upper dir, diff, and return the tar's entries. */
-async function diffOf(lowers: Node[][], upper: Node[], sourceDateEpoch?: number) {
+async function diffOf(lowers: Node[][], upper: Node[], sourceDateEpoch?: number, mtime?: number) {
   using d = tempDir("diff");
   const lowerDirs = lowers.map((nodes, i) => {
     buildTree(d.join(`lower${i}`), nodes);
     return d.join(`lower${i}`);
   });
-  buildTree(d.join("upper"), upper);
+  buildTree(d.join("upper"), upper, mtime);
   const tar = await collect(diffUpperDir(d.join("upper"), { lowerDirs, xattrNamespace: "trusted", sourceDateEpoch }));
   return { tar, ...(await readTar(tar)) };
 }
@@ -150,10 +150,15 @@ describe.skipIf(noRoot)("diffUpperDir: entry types, order, metadata", () => {
 
   test("SOURCE_DATE_EPOCH clamps every time: the same tree built twice gives the same digest", async () => {
     const tree: Node[] = [{ path: "a/f", kind: "file", content: "x" }, { path: "a/l", kind: "symlink", target: "f" }, { path: "b", kind: "dir" }];
-    const one = await diffOf([], tree, 1_000_000);
-    const two = await diffOf([], tree, 1_000_000);
+    // Two builds at different times (different mtimes, inodes, ctimes).
+    const one = await diffOf([], tree, 1_000_000, 1_700_000_000);
+    const two = await diffOf([], tree, 1_000_000, 1_700_000_999);
     expect(one.digest).toBe(two.digest);
     expect(new Set(one.entries.map((e) => e.mtime))).toEqual(new Set([1_000_000]));
+    // Without the clamp the two builds differ: the test is not vacuous.
+    const three = await diffOf([], tree, undefined, 1_700_000_000);
+    const four = await diffOf([], tree, undefined, 1_700_000_999);
+    expect(three.digest).not.toBe(four.digest);
   });
 
   test("without SOURCE_DATE_EPOCH file times are kept", async () => {
