@@ -29,3 +29,6 @@ export {
 } from "./build-args.ts";
 export { cleanPath, compileIgnorePattern, type IgnorePattern, matchPattern, readDockerignore } from "./dockerignore.ts";
 export { DockerIgnore, dockerignoreCandidates, type ParentMatch } from "./dockerignore-match.ts";
+export { lintDockerfile, type LintRule, type LintWarning, RULES, type RuleName } from "./lint.ts";
+export { type CheckOptions, type CheckResult, checkDockerfile, loadDockerfile, type LoadedDockerfile } from "./load.ts";
+export { parseCheckDirective, type CheckDirective } from "./directives.ts";
