@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { runKiln, SHARED, skipReason, tempDir, type TempDir } from "../harness.ts";
+import { kilnExe, runKiln, SHARED, skipReason, tempDir, type TempDir } from "../harness.ts";
 
 const ALPINE = SHARED && join(SHARED, "images/alpine-minirootfs-3.20.3-x86_64.tar.gz");
 const noAlpine = skipReason(!ALPINE || !existsSync(ALPINE), "the Alpine minirootfs is not in SHARED/images");
@@ -141,4 +141,76 @@ describe.skipIf(noAlpine)("kiln import reads every compression, from a file or s
       expect(layers).toBe(diffId);
     });
   }
+});
+
+describe.skipIf(noAlpine)("kiln save | kiln load round trips", () => {
+  const formats: [string, string[]][] = [
+    ["docker-archive", []],
+    ["oci-archive", ["--format", "oci-archive"]],
+  ];
+  for (const [name, flags] of formats) {
+    test(`${name}: ids, tags and config survive; a second load reports the retag`, async () => {
+      using dir = tempDir("e2e-saveload");
+      const a = dir.join("a");
+      const id = (await ok(["import", "-c", "USER nobody", ALPINE!, "app:1"], a)).trim();
+      await ok(["tag", "app:1", "app:2"], a);
+      const archive = dir.join("x.tar");
+      await ok(["save", ...flags, "-o", archive, "app"], a); // a repository without tag: all its tags
+      const b = dir.join("b");
+      expect(await ok(["load", "-i", archive], b)).toBe("Loaded image: app:1\nLoaded image: app:2\n");
+      expect(await ok(["inspect", "-f", "{{.Id}} {{.Config.User}} {{join .RepoTags \",\"}}", "app:2"], b)).toBe(`${id} nobody app:1,app:2\n`);
+      // Loading over a tag held by another image moves the tag, as docker load says.
+      await ok(["import", ALPINE!, "app:1"], b);
+      const again = await ok(["load", "-i", archive], b);
+      expect(again).toMatch(/^The image app:1 already exists, renaming the old one with ID sha256:[a-f0-9]{64} to empty string\nLoaded image: app:1\nLoaded image: app:2\n$/);
+    });
+  }
+
+  test("save to stdout, load from stdin", async () => {
+    using dir = tempDir("e2e-saveload");
+    const id = (await ok(["import", ALPINE!, "piped"], dir.join("a"))).trim();
+    const p = Bun.spawnSync(["sh", "-c", `"$0" save piped | KILN_ROOT="$1" "$0" load`, kilnExe(), dir.join("b")], { env: { ...process.env, KILN_ROOT: dir.join("a") } });
+    expect(p.stdout.toString()).toBe("Loaded image: piped:latest\n");
+    expect(await ok(["images", "-q", "--no-trunc"], dir.join("b"))).toBe(`${id}\n`);
+  });
+
+  test("load of something that is not an image archive is a clear error", async () => {
+    using dir = tempDir("e2e-saveload");
+    const r = await runKiln(["load"], { root: dir.path, stdin: new TextEncoder().encode("definitely not a tar") });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^Error: (the archive is not a readable tar|invalid image archive)/);
+  });
+});
+
+describe.skipIf(noAlpine)("kiln history of a built image", () => {
+  test("ids follow the parent chain; entries below the oldest known image are <missing>", async () => {
+    using dir = tempDir("e2e-history");
+    const { Store, importRootfs } = await import("../../src/store/index.ts");
+    const ids: string[] = [];
+    {
+      using store = await Store.open({ root: dir.path });
+      const imported = await importRootfs(store, Bun.file(ALPINE!).stream());
+      const layers = imported.manifest.layers.map((descriptor, i) => ({ descriptor, diffId: imported.diffIds[i]! }));
+      // A base image as pulled: two history entries, no parent known here.
+      const baseConfig = structuredClone(imported.config);
+      baseConfig.history = [...(baseConfig.history ?? []), { created: "2024-01-01T00:00:00Z", created_by: '/bin/sh -c #(nop)  CMD ["/bin/sh"]', empty_layer: true }];
+      let parent = await store.commitImage({ config: baseConfig, layers, tags: ["base"] });
+      ids.push(parent.id);
+      for (const step of ["ENV A=1", 'CMD ["sh"]']) {
+        const config = structuredClone(parent.config);
+        config.history = [...(config.history ?? []), { created: "2024-01-01T00:00:00Z", created_by: `/bin/sh -c #(nop) ${step} with a long tail to truncate`, empty_layer: true }];
+        parent = await store.commitImage({ config, layers, parent: parent.id });
+        ids.push(parent.id);
+      }
+      await store.tag(parent.id, "built");
+    }
+    const lines = (await ok(["history", "built"], dir.path)).trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^IMAGE {10}CREATED +CREATED BY {38}SIZE {6}COMMENT$/);
+    expect(lines[1]).toMatch(new RegExp(`^${ids[2]!.slice(7, 19)} {3}\\S.* ago +/bin/sh -c #\\(nop\\) CMD \\["sh"\\] with a long tai… +0B +$`));
+    expect(lines[2]).toMatch(new RegExp(`^${ids[1]!.slice(7, 19)} {3}.*ENV A=1.* 0B`));
+    expect(lines[3]).toMatch(new RegExp(`^${ids[0]!.slice(7, 19)} {3}.*CMD \\["/bin/sh"\\] +0B`));
+    expect(lines[4]).toMatch(/^<missing> {6}.* 8\.09MB +Imported from -$/);
+    expect(lines).toHaveLength(5);
+    expect(await ok(["history", "-q", "--no-trunc", "built"], dir.path)).toBe(`${ids[2]}\n${ids[1]}\n${ids[0]}\n<missing>\n`);
+  });
 });
