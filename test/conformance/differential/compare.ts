@@ -51,12 +51,14 @@ export function compareSnapshots(oracle: Snapshot, candidate: Snapshot): Differe
   }
   if (!oracle.built) return out; // both refused the Dockerfile: agreement
   compareFiles(oracle.files ?? {}, candidate.files ?? {}, out);
-  for (const f of CONFIG_FIELDS) {
+  // A hand-written oracle may leave config and history out: then they are not compared.
+  if (oracle.config) for (const f of CONFIG_FIELDS) {
     const x = oracle.config?.[f];
     const y = candidate.config?.[f];
     if (canonical(x) !== canonical(y)) out.push({ kind: "config", path: f, field: f, oracle: x ?? null, candidate: y ?? null });
   }
-  const ha = oracle.history ?? [];
+  if (!oracle.history) return out;
+  const ha = oracle.history;
   const hb = candidate.history ?? [];
   if (ha.length !== hb.length) out.push({ kind: "history", field: "length", oracle: ha.length, candidate: hb.length });
   for (let i = 0; i < Math.min(ha.length, hb.length); i++) {

@@ -8,6 +8,7 @@
 //     --list                            list the cases (and why some are skipped), build nothing
 //     --refresh                         rebuild the oracle's images even when cached
 //     -v, --verbose                     also print the explained differences and their reasons
+//     --show                            print the oracle's snapshot (files, config, history) as JSON
 //   FILTER: substrings of case names (any matches).
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +24,7 @@ const { values, positionals } = parseArgs({
     list: { type: "boolean", default: false },
     refresh: { type: "boolean", default: false },
     verbose: { type: "boolean", short: "v", default: false },
+    show: { type: "boolean", default: false },
   },
 });
 const candidate = values.candidate as CandidateName;
@@ -46,6 +48,7 @@ const session = await openSession({
   shared: SHARED,
   oracles: new Set(cases.filter((c) => !c.skip).map((c) => c.oracle)),
   refresh: values.refresh,
+  show: values.show ? (name, snapshot) => console.log(JSON.stringify({ case: name, ...snapshot }, null, 1)) : undefined,
 });
 if (session.candidateSkip) console.error(`candidate ${candidate} cannot build here: ${session.candidateSkip} (building the oracle side only)`);
 for (const [o, why] of Object.entries(session.oracleSkip)) console.error(`oracle ${o} unavailable: ${why}`);

@@ -10,6 +10,8 @@ import { compareSnapshots } from "./compare.ts";
 import { classify, loadExpectations, type Expectation } from "./expected.ts";
 import type { CaseResult } from "./report.ts";
 import { buildSnapshot, oracleSnapshot, prepareCase } from "./run-case.ts";
+import type { Snapshot } from "./snapshot.ts";
+import { expectedSnapshot } from "./expect-oracle.ts";
 
 export type CandidateName = "kiln" | "docker" | "buildah";
 
@@ -32,13 +34,15 @@ export interface SessionOptions {
   oracles: Set<Oracle>;
   /** Rebuild oracle snapshots even when cached. */
   refresh?: boolean;
+  /** Called with each oracle snapshot (for --show). */
+  show?: (caseName: string, snapshot: Snapshot) => void;
 }
 
 /** Open oracles and candidate, load base images into each. */
 export async function openSession(opts: SessionOptions): Promise<Session> {
   const bases: BaseImage[] = await makeBaseImages(opts.shared);
   const opened: Builder[] = [];
-  const oracles: Partial<Record<Oracle, Builder>> = {};
+  const oracles: Partial<Record<Exclude<Oracle, "expect">, Builder>> = {};
   const oracleSkip: Session["oracleSkip"] = {};
   const use = async (o: Opened): Promise<Builder | string> => {
     if ("skip" in o) return o.skip;
@@ -47,6 +51,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     return o;
   };
   for (const name of ["docker", "buildah"] as const) {
+    // "expect" needs no builder: its snapshots are written by hand.
     if (!opts.oracles.has(name) && opts.candidate !== name) continue;
     const b = await use(name === "docker" ? await openDocker() : await openBuildah());
     if (typeof b === "string") oracleSkip[name] = b;
@@ -69,12 +74,13 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   const run = async (c: Case): Promise<CaseResult> => {
     const base = { name: c.name, oracle: c.oracle };
     if (c.skip) return { ...base, verdict: "skipped", note: c.skip };
-    const oracle = oracles[c.oracle];
-    if (!oracle) return { ...base, verdict: "skipped", note: `${c.oracle} unavailable: ${oracleSkip[c.oracle]}` };
+    const oracle = c.oracle === "expect" ? undefined : oracles[c.oracle];
+    if (c.oracle !== "expect" && !oracle) return { ...base, verdict: "skipped", note: `${c.oracle} unavailable: ${oracleSkip[c.oracle]}` };
     const t0 = performance.now();
     const p = await prepareCase(c);
     try {
-      const o = await oracleSnapshot(oracle, c, p, bases, { refresh: opts.refresh });
+      const o = oracle ? await oracleSnapshot(oracle, c, p, bases, { refresh: opts.refresh }) : { snapshot: await expectedSnapshot(c.name, p.context, bases), cached: false };
+      opts.show?.(c.name, o.snapshot);
       const oracleNote = `${c.oracle}${o.cached ? " (cached)" : ""}${o.snapshot.built ? "" : ` refused the build: ${o.snapshot.error?.split("\n").pop()}`}${c.oracleReason ? `; oracle ${c.oracle}: ${c.oracleReason}` : ""}`;
       if (!candidate) return { ...base, verdict: "oracle-only", note: `${oracleNote}; candidate: ${candidateSkip}`, seconds: (performance.now() - t0) / 1000 };
       // A builder compared with itself rebuilds from scratch: a cached build would prove nothing.

@@ -1,0 +1,91 @@
+// The oracle for cases that neither Docker 20.10's classic builder nor
+// Buildah 1.28 can build (heredocs): the expected filesystem written out by
+// hand, following BuildKit's documented semantics, on top of the base
+// image's flattened rootfs. Only files are compared for these cases.
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { BaseImage } from "../../reference/base-images.ts";
+import { flattenLayerFiles, type FsEntry } from "./flatten.ts";
+import type { Snapshot } from "./snapshot.ts";
+
+export interface ExpectedFile {
+  /** File content, or `fromContext` to take a build-context file (content and mode). */
+  content?: string;
+  fromContext?: string;
+  mode?: number;
+}
+
+export interface HandWritten {
+  base: BaseImage["key"];
+  /** Why these are the right results (the semantics being followed). */
+  why: string;
+  files: Record<string, ExpectedFile>;
+}
+
+const lines = (...l: string[]) => `${l.join("\n")}\n`;
+const ROBOTS = lines("(robots content)", "Long file with random text", "Random line", "HelloWorld");
+const HUMANS = lines("(humans content)");
+
+/**
+ * RUN <<EOF runs the body with the shell (BuildKit passes it as `sh -c BODY`),
+ * so the shell expands variables whatever the quoting: ARGs and ENVs are in
+ * its environment, and the body's own assignments apply. COPY/ADD <<EOF
+ * expand with the build's ARG/ENV only when the delimiter is unquoted
+ * (unknown names become empty, quotes in the body are kept); <<"EOF" is literal.
+ */
+function heredocQuoting(): Record<string, ExpectedFile> {
+  const files: Record<string, ExpectedFile> = {};
+  const run: [string, string, string][] = [["argvA", "valueA", "valueB"], ["argvA", "valueA", "valueB"], ["argvA", "valueA2", "valueB"], ["argvA2", "valueA2", "valueB"]];
+  for (const q of ["unquoted", "quoted"]) {
+    run.forEach(([a, v, b], i) => {
+      for (const [name, val] of [["argA", a], ["varA", v], ["varB", b]]) files[`/run-${name}=${val}.${q}${i + 1}.txt`] = { content: "" };
+    });
+  }
+  const prefixes = [lines("varB=valueB"), lines("varB=valueB"), lines("varA=valueA2", "varB=valueB"), lines("argA=argvA2", "varA=valueA2", "varB=valueB")];
+  for (const op of ["copy", "add"]) {
+    files[`/${op}-unquoted1.txt`] = { content: lines("varB=valueB", "touch /argA=argvA", "touch /varA=valueA", "touch /varB=") };
+    files[`/${op}-quoted1.txt`] = { content: lines("varB=valueB", "argA=$argA", "varA=$varA", "varB=$varB") };
+    for (const i of [2, 3, 4]) {
+      files[`/${op}-unquoted${i}.txt`] = { content: prefixes[i - 1] + lines('argA="argvA"', 'varA="valueA"', 'varB=""') };
+      files[`/${op}-quoted${i}.txt`] = { content: prefixes[i - 1] + lines('argA="$argA"', 'varA="$varA"', 'varB="$varB"') };
+    }
+  }
+  return files;
+}
+
+/** Expected results, keyed by case name. */
+export const EXPECTED: Record<string, HandWritten> = {
+  "buildah/Dockerfile.heredoc-quoting": { base: "busybox", why: "BuildKit heredoc semantics (RUN: shell expands; COPY/ADD: frontend expands unless quoted)", files: heredocQuoting() },
+  "buildah/heredoc/Dockerfile.heredoc_copy": {
+    base: "busybox",
+    why: "COPY of several heredocs plus a context file / a file of another stage into one dir",
+    files: {
+      "/test/robots.txt": { content: ROBOTS },
+      "/test/humans.txt": { content: HUMANS },
+      "/test/file": { fromContext: "file" },
+      "/test2/image_file": { content: "helloworld\n" },
+      "/test2/robots.txt": { content: ROBOTS },
+      "/test2/humans.txt": { content: HUMANS },
+    },
+  },
+};
+
+/** The expected snapshot: base rootfs flattened, the listed files added (parents 0755 root). */
+export async function expectedSnapshot(caseName: string, context: string, bases: BaseImage[]): Promise<Snapshot> {
+  const spec = EXPECTED[caseName];
+  if (!spec) throw new Error(`no hand-written expectation for ${caseName}`);
+  const base = bases.find((b) => b.key === spec.base);
+  if (!base) throw new Error(`base image ${spec.base} is not available`);
+  const fs = await flattenLayerFiles([base.rootfs]);
+  for (const [path, f] of Object.entries(spec.files)) {
+    for (let p = path.slice(0, path.lastIndexOf("/")); p && !fs.has(p); p = p.slice(0, p.lastIndexOf("/"))) {
+      fs.set(p, { type: "dir", mode: 0o755, uid: 0, gid: 0 });
+    }
+    const src = f.fromContext ? join(context, f.fromContext) : undefined;
+    const data = src ? readFileSync(src) : Buffer.from(f.content ?? "");
+    const mode = f.mode ?? (src ? statSync(src).mode & 0o7777 : 0o644);
+    const entry: FsEntry = { type: "file", mode, uid: 0, gid: 0, size: data.length, sha256: `sha256:${new Bun.CryptoHasher("sha256").update(data).digest("hex")}` };
+    fs.set(path, entry);
+  }
+  return { built: true, files: Object.fromEntries([...fs].sort(([a], [b]) => (a < b ? -1 : 1))) };
+}
