@@ -12,10 +12,10 @@ import type { SourceEntry, SourceTree } from "./copy-plan.ts";
 import { signatureOf, type HashCache } from "./hash-cache.ts";
 import { dirSourceHash, hashEntry, type EntryKind, type HashHeader } from "./source-hash.ts";
 
-/** The .dockerignore rules, as the walk needs them. */
+/** The .dockerignore rules, as the walk needs them (dockerfile/'s DockerIgnore is one). */
 export interface IgnoreMatcher {
   /** Is this path (or a parent of it) excluded? */
-  isExcluded(rel: string): boolean;
+  matches(rel: string): boolean;
   /** May the walk skip an excluded directory, i.e. can no `!pattern` re-include something below it? */
   canSkipDir(rel: string): boolean;
 }
@@ -61,7 +61,7 @@ export class BuildContext implements SourceTree {
     const cached = this.entries.get(rel);
     if (cached !== undefined) return cached ?? undefined;
     let entry: ContextEntry | null = null;
-    if (rel === "" || !this.ignore?.isExcluded(rel)) {
+    if (rel === "" || !this.ignore?.matches(rel)) {
       const st = lstatSync(rel === "" ? this.root : `${this.root}/${rel}`, { bigint: true, throwIfNoEntry: false });
       const kind = st && kindOf(st);
       if (st && kind) {
@@ -106,7 +106,7 @@ export class BuildContext implements SourceTree {
         if (child) {
           out.push(child);
           if (child.kind === "dir") visit(childRel);
-        } else if (this.ignore?.isExcluded(childRel) && !this.ignore.canSkipDir(childRel)) {
+        } else if (this.ignore?.matches(childRel) && !this.ignore.canSkipDir(childRel)) {
           // Excluded, but a `!pattern` may bring back something below it.
           if (lstatSync(`${this.root}/${childRel}`, { throwIfNoEntry: false })?.isDirectory()) visit(childRel);
         }
@@ -120,7 +120,7 @@ export class BuildContext implements SourceTree {
     return out;
   }
 
-  /** Docker's per-entry hash (context files count as owned by root, as the docker CLI sends them). */
+  /** Docker's per-entry hash: context files count as owned by 0:0 (the docker CLI sends them so), no user names. */
   hashOf(e: ContextEntry): string {
     const st = { size: e.size, mtimeNs: e.stat.mtimeNs, ctimeNs: e.stat.ctimeNs, ino: e.stat.ino, mode: Number(e.stat.mode) };
     const sig = signatureOf(st);
@@ -134,8 +134,8 @@ export class BuildContext implements SourceTree {
       size: e.size,
       uid: 0,
       gid: 0,
-      uname: "root",
-      gname: "root",
+      uname: "",
+      gname: "",
       link: e.link,
       rdevMajor: e.kind === "char" || e.kind === "block" ? Number((rdev >> 8n) & 0xfffn) : 0,
       rdevMinor: e.kind === "char" || e.kind === "block" ? Number((rdev & 0xffn) | ((rdev >> 12n) & 0xfff00n)) : 0,
@@ -164,6 +164,11 @@ export class BuildContext implements SourceTree {
     if (e.kind !== "dir") return `file:${this.hashOf(e)}`;
     // Docker walks from the source dir and skips only the context root itself.
     return dirSourceHash(this.walk(e.rel).filter((x) => x.rel !== "").map((x) => this.hashOf(x)));
+  }
+
+  /** Persist the hashes computed in this build. */
+  flushHashes(): void {
+    this.hashes.flush();
   }
 
   /** Every included path of the context (for wildcard sources), root excluded. */

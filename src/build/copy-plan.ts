@@ -42,6 +42,8 @@ export interface SourceTree {
 export interface PlannedSource {
   item: CopyItem;
   hash: string;
+  /** The path in the tree the source resolved to. */
+  rel: string;
 }
 
 /** Docker's normalizeDest: a relative destination is under WORKDIR; a trailing "/" is kept. */
@@ -83,7 +85,7 @@ function planOne(tree: SourceTree, rel: string, cmd: string): PlannedSource {
   } else if (e.kind !== "file") {
     throw new BuildError("E_BUILD", `${cmd} failed: ${rel} is a ${e.kind}, which cannot be copied`, { hint: "copy regular files, directories and symlinks only" });
   }
-  return { item, hash: tree.sourceHash(e) };
+  return { item, hash: tree.sourceHash(e), rel: e.rel };
 }
 
 /**
@@ -117,5 +119,5 @@ export function checkDestination(cmd: "COPY" | "ADD", sourceCount: number, dest:
 
 /** The history comment of a COPY/ADD (after `#(nop) `), as Docker's performCopy writes it. */
 export function copyComment(cmd: "COPY" | "ADD", chown: string | undefined, hashes: readonly string[], dest: string): string {
-  return `${cmd} ${chown ? `--chown=${chown} ` : ""}${copySourcesHash(hashes)} in ${dest} `;
+  return `${cmd} ${chown ? `--chown=${chown}` : ""}${copySourcesHash(hashes)} in ${dest} `;
 }

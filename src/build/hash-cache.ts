@@ -3,16 +3,14 @@
  * persisted cache): context path + (size, mtime_ns, ino, ctime_ns, mode) →
  * the entry's Docker hash. An unchanged 20,000-file context is then lstat'ed,
  * not read. It lives in its own sqlite file under `<store>/build/` so that it
- * never contends with the store's metadata db.
+ * never contends with the store's metadata db (build-db.ts).
  *
  * Racy entries are not persisted: a file modified in the same clock tick as it
  * was hashed could change again without changing its stat, so anything whose
  * mtime or ctime is within RACY_MS of the hashing is hashed again next time
  * (git's "racy clean" rule).
  */
-import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import type { BuildDb } from "./build-db.ts";
 
 const RACY_MS = 1000;
 
@@ -29,32 +27,18 @@ export function signatureOf(st: StatSignature): string {
   return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.mode}`;
 }
 
-export class HashCache implements Disposable {
-  private db: Database | undefined;
+export class HashCache {
   private loaded = new Map<string, Map<string, { sig: string; hash: string }>>();
   private pending: [string, string, string, string][] = [];
 
-  /** `dir` is where the db lives (`<store>/build`); undefined keeps everything in memory. */
-  constructor(private readonly dir: string | undefined) {}
-
-  private open(): Database | undefined {
-    if (this.db || !this.dir) return this.db;
-    mkdirSync(this.dir, { recursive: true });
-    const db = new Database(join(this.dir, "hashes.db"), { create: true });
-    db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
-    db.exec(
-      "CREATE TABLE IF NOT EXISTS hashes (root TEXT NOT NULL, rel TEXT NOT NULL, sig TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (root, rel)) WITHOUT ROWID",
-    );
-    this.db = db;
-    return db;
-  }
+  constructor(private readonly db: BuildDb) {}
 
   /** All rows of one context root, loaded in one query the first time the root is used. */
   private rows(root: string): Map<string, { sig: string; hash: string }> {
     let m = this.loaded.get(root);
     if (m) return m;
     m = new Map();
-    const db = this.open();
+    const db = this.db.get();
     if (db) {
       for (const r of db.query("SELECT rel, sig, hash FROM hashes WHERE root = ?").all(root) as { rel: string; sig: string; hash: string }[]) {
         m.set(r.rel, { sig: r.sig, hash: r.hash });
@@ -80,7 +64,7 @@ export class HashCache implements Disposable {
 
   /** Write the new rows in one transaction. */
   flush(): void {
-    const db = this.open();
+    const db = this.db.get();
     if (!db || this.pending.length === 0) return;
     const insert = db.prepare("INSERT OR REPLACE INTO hashes (root, rel, sig, hash) VALUES (?, ?, ?, ?)");
     const rows = this.pending;
@@ -88,14 +72,5 @@ export class HashCache implements Disposable {
     db.transaction(() => {
       for (const r of rows) insert.run(...r);
     })();
-  }
-
-  [Symbol.dispose](): void {
-    try {
-      this.flush();
-    } finally {
-      this.db?.close();
-      this.db = undefined;
-    }
   }
 }

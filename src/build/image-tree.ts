@@ -2,8 +2,7 @@
  * An image's root filesystem as a COPY --from source tree: the merged
  * read-only mount the copy op gets for another stage or image. Paths resolve
  * inside it (resolveInRoot); hashes are Docker's, with the files' real owners
- * (Docker hashes image sources as they are on disk; it names only root, which
- * is what a uid maps to everywhere — other ids are hashed without a name).
+ * (Docker hashes image sources as they are on disk, without user names).
  */
 import { lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { resolveInRoot } from "../layer/index.ts";
@@ -65,8 +64,7 @@ export class ImageTree implements SourceTree {
   }
 
   private hashOf(e: ImageEntry): string {
-    const name = (id: number) => (id === 0 ? "root" : "");
-    return hashEntry({ name: e.rel, kind: e.kind, perm: e.perm, size: e.size, uid: e.uid, gid: e.gid, uname: name(e.uid), gname: name(e.gid), link: e.link }, this.pathOf(e.rel));
+    return hashEntry({ name: e.rel, kind: e.kind, perm: e.perm, size: e.size, uid: e.uid, gid: e.gid, uname: "", gname: "", link: e.link }, this.pathOf(e.rel));
   }
 
   sourceHash(source: SourceEntry): string {

@@ -6,7 +6,8 @@
 // into an existing directory or a destination ending in "/"; new parents of a
 // file are 0755 and owned like the copy, an existing destination directory
 // keeps its owner and mode; every copied entry gets the --chown identity (root
-// by default), its source mode (or --chmod), and its mtime in whole seconds.
+// by default), its source mode (or --chmod; setuid/setgid dropped by the
+// chown, as in Docker), and its mtime in whole seconds.
 // The destination is resolved inside the root (resolveInRoot): no symlink in
 // the image can lead a write outside it.
 import {
@@ -133,6 +134,19 @@ function mkdirAllNew(root: string, path: string, id: CopyIdentity): void {
   }
 }
 
+/**
+ * WORKDIR's mkdir (Docker's SetupWorkingDirectory): create `path` inside the
+ * root, symlinks resolved inside it, missing components 0755 root-owned; a
+ * directory that exists is left alone, a non-directory there is an error.
+ */
+export function makeDirInRoot(root: string, path: string): void {
+  const dir = resolveInRoot(root, path);
+  const st = lstatSync(dir, { throwIfNoEntry: false });
+  if (st?.isDirectory()) return;
+  if (st) throw new LayerError("E_LAYER", `Cannot mkdir: ${path} is not a directory`, { hint: "remove that file in an earlier step, or choose another WORKDIR" });
+  mkdirAllNew(root, dir, { uid: 0, gid: 0 });
+}
+
 /** Remove whatever is at `path` unless it is a directory and `keepDir`. */
 function clear(path: string, keepDir: boolean): boolean {
   const st = lstatSync(path, { throwIfNoEntry: false });
@@ -142,12 +156,24 @@ function clear(path: string, keepDir: boolean): boolean {
   return false;
 }
 
+/**
+ * Mode, owner, mtime of a copied entry. Files are chmod'ed before the chown,
+ * as Docker's classic builder does (untar, then fixPermissions): the kernel's
+ * chown then drops setuid/setgid, so a COPY'd setuid file arrives without
+ * them, exactly as in Docker 20.10 (checked against dockerd).
+ */
 function finish(path: string, kind: CopyTreeEntry["kind"], perm: number, mtime: number, req: CopyRequest, dirs: [string, number, number][]): void {
-  chown(path, req.identity); // before chmod: chown clears setuid/setgid
-  if (kind === "symlink") return lutimesSync(path, mtime, mtime);
+  if (kind === "symlink") {
+    chown(path, req.identity);
+    return lutimesSync(path, mtime, mtime);
+  }
   const mode = req.chmod ? applyModeSpec(req.chmod, perm, kind === "dir") : perm;
-  if (kind === "dir") return void dirs.push([path, mode, mtime]);
+  if (kind === "dir") {
+    chown(path, req.identity);
+    return void dirs.push([path, mode, mtime]);
+  }
   chmodSync(path, mode);
+  chown(path, req.identity);
   lutimesSync(path, mtime, mtime);
 }
 
@@ -217,9 +243,16 @@ export async function isArchiveFile(path: string): Promise<boolean> {
  * ADD's extraction of a local archive into `dest` (Docker's UntarPath into a
  * chroot at dest): entries resolved inside dest, owners and modes from the
  * archive, an existing directory merged (the archive's "." entry never
- * changes dest itself), anything else at an entry's path replaced.
+ * changes dest itself), anything else at an entry's path replaced. Also
+ * unpacks a tar build context (`preserveOwnership: false`).
  */
-export async function extractArchive(root: string, archivePath: string, dest: string, onWarning?: (msg: string) => void): Promise<void> {
+export async function extractArchive(
+  root: string,
+  archivePath: string,
+  dest: string,
+  onWarning?: (msg: string) => void,
+  opts: { preserveOwnership?: boolean } = {},
+): Promise<void> {
   const destDir = resolveInRoot(root, dest);
   mkdirAllNew(root, destDir, { uid: 0, gid: 0 });
   const reader = new TarReader(decompressStream(Bun.file(archivePath).stream()));
@@ -257,7 +290,7 @@ export async function extractArchive(root: string, archivePath: string, dest: st
           onWarning?.(`ADD ${archivePath}: skipped ${e.name} (${e.type} nodes are not extracted)`);
           continue;
       }
-      chown(path, { uid: e.uid, gid: e.gid });
+      if (opts.preserveOwnership !== false) chown(path, { uid: e.uid, gid: e.gid });
       if (e.type === "symlink") lutimesSync(path, e.mtime, e.mtime);
       else if (e.type === "dir") dirs.push([path, e.mode & 0o7777, e.mtime]);
       else {

@@ -1,11 +1,138 @@
+import { writeFileSync, writeSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { join } from "node:path";
 import { defineCommand } from "citty";
-import { KilnError } from "../../errors.ts";
+import { UsageError } from "../../errors.ts";
+import { BuildDb, ClassicProgress, prepareContext, RealExecutor, runBuild, type BuildEvent } from "../../build/index.ts";
+import { formatPlatform, type Platform } from "../../image/index.ts";
+import { removeTree, type Store } from "../../store/index.ts";
+import type { KilnArgDef } from "../flags.ts";
+import { logger } from "../logger.ts";
+import { openStore, printOut, stdoutIsTerminal } from "./_shared.ts";
 
-// Placeholder until the issue that owns this command lands; see README "Status".
+// Docker build flags kiln does not implement: using one is an error that says so.
+const NOT_YET = ["shm-size", "ulimit", "secret", "ssh", "cache-from", "output", "squash", "memory", "cpu-shares", "cpuset-cpus", "cgroup-parent", "isolation", "security-opt", "compress", "stream"];
+
 export default defineCommand({
-  meta: { name: "build", description: "(not yet implemented)" },
-  args: {},
-  run() {
-    throw new KilnError("E_NOT_IMPLEMENTED", "'kiln build' is not implemented yet");
+  meta: { name: "build", description: "Build an image from a Dockerfile" },
+  args: {
+    tag: { type: "string", alias: ["t"], multiple: true, valueHint: "name:tag", description: "Name and optionally a tag (name:tag); repeatable" },
+    file: { type: "string", alias: ["f"], valueHint: "file", description: "Name of the Dockerfile (default: PATH/Dockerfile; - for stdin)" },
+    "build-arg": { type: "string", multiple: true, valueHint: "K[=V]", description: "Set a build-time variable; repeatable" },
+    target: { type: "string", valueHint: "stage", description: "Build this stage (and the stages it needs) only" },
+    "no-cache": { type: "boolean", description: "Do not use the build cache" },
+    pull: { type: "boolean", description: "Always pull base images (needs a reachable registry)" },
+    label: { type: "string", multiple: true, valueHint: "K=V", description: "Set metadata on the image; repeatable" },
+    network: { type: "string", valueHint: "mode", description: "Network for RUN: host (default) or none" },
+    iidfile: { type: "string", valueHint: "file", description: "Write the image id to the file" },
+    quiet: { type: "boolean", alias: ["q"], description: "Print only the image id" },
+    progress: { type: "enum", options: ["auto", "plain", "tty"], default: "auto", description: "Output: auto, plain (classic lines), tty (with step times)" },
+    platform: { type: "string", valueHint: "os/arch", description: "Target platform (this host's only)" },
+    "add-host": { type: "string", multiple: true, valueHint: "host:ip", description: "Add a host to /etc/hosts of RUN steps; repeatable" },
+    rm: { type: "boolean", description: "Remove intermediate containers (always done)" },
+    "force-rm": { type: "boolean", description: "Always remove intermediate containers (always done)" },
+    ...Object.fromEntries(NOT_YET.map((f) => [f, { type: "string", description: "(not supported yet)" } satisfies KilnArgDef])),
+    context: { type: "positional", valueHint: "PATH | - ", description: "Build context: a directory, a tar file, or - (stdin)" },
+  },
+  async run({ args }) {
+    for (const f of NOT_YET) if (args[f] !== undefined) throw new UsageError(`kiln build --${f} is not supported yet`, { hint: "See 'kiln build --help' for what kiln build does support." });
+    if (args.rm === false) throw new UsageError("kiln build --rm=false is not supported: kiln never keeps intermediate containers");
+    const network = args.network === undefined || args.network === "default" || args.network === "host" ? "host" : args.network === "none" ? "none" : undefined;
+    if (!network) throw new UsageError(`kiln build --network=${args.network} is not supported`, { hint: "use --network=host (the default) or --network=none" });
+    const labels = list(args.label).map((l): [string, string] => {
+      const eq = l.indexOf("=");
+      return eq === -1 ? [l, ""] : [l.slice(0, eq), l.slice(eq + 1)];
+    });
+    const extraHosts = list(args["add-host"]).map((h) => {
+      const i = h.indexOf(":");
+      if (i <= 0) throw new UsageError(`invalid --add-host "${h}": expected host:ip`);
+      return { host: h.slice(0, i), ip: h.slice(i + 1) };
+    });
+    const quiet = args.quiet === true;
+    const timing = args.progress === "tty" || (args.progress === "auto" && !quiet && stdoutIsTerminal());
+    const captured: string[] = [];
+    const progress = new ClassicProgress({ write: quiet ? (s) => void captured.push(s) : printOut, timing });
+    const emit = (e: BuildEvent) => {
+      if (e.type === "debug") logger.debug(`stage ${e.stage}: ${e.text}`);
+      else progress.emit(e);
+    };
+
+    using store = await openStore();
+    using db = new BuildDb(join(store.root, "build"));
+    const tmpRoot = await store.tempDir("build");
+    const tempDir = () => mkdtemp(join(tmpRoot, "d-"));
+    try {
+      const prepared = await prepareContext({
+        context: String(args.context),
+        file: args.file as string | undefined,
+        cwd: process.cwd(),
+        readStdin: readStdinOnce(),
+        tempDir,
+      });
+      const exec = new RealExecutor(store, {
+        compression: process.env.KILN_LAYER_COMPRESSION === "zstd" ? "zstd" : process.env.KILN_LAYER_COMPRESSION === "none" ? "none" : "gzip",
+        sourceDateEpoch: /^\d+$/.test(process.env.SOURCE_DATE_EPOCH ?? "") ? Number(process.env.SOURCE_DATE_EPOCH) : undefined,
+        pull: (ref, platform) => pullForBuild(store, ref, platform),
+      });
+      const { id } = await runBuild(
+        {
+          ...prepared,
+          tags: list(args.tag),
+          buildArgs: list(args["build-arg"]),
+          env: process.env,
+          target: args.target as string | undefined,
+          noCache: args["no-cache"] === true,
+          pull: args.pull === true,
+          labels,
+          network,
+          platform: args.platform as string | undefined,
+          extraHosts,
+          quiet,
+        },
+        {
+          exec,
+          emit,
+          isLive: (s) => progress.isLive(s),
+          onStages: (order) => progress.setStages(order),
+          onStageDone: (s) => progress.stageDone(s),
+          db,
+          tempDir,
+          cacheMountRoot: join(store.root, "build", "cache-mounts"),
+        },
+      );
+      if (quiet) printOut(`${id}\n`);
+      if (typeof args.iidfile === "string") writeFileSync(args.iidfile, id);
+    } catch (err) {
+      progress.flush();
+      // docker build -q shows what the build printed only when it fails, on stderr.
+      if (quiet && captured.length > 0) writeSync(2, captured.join(""));
+      throw err;
+    } finally {
+      removeTree(tmpRoot);
+    }
   },
 });
+
+/** A repeatable flag's values (kiln's parser collects them in an array). */
+function list(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : typeof v === "string" ? [v] : [];
+}
+
+/** stdin is read at most once (CONTEXT - and -f - cannot both use it). */
+function readStdinOnce(): () => Promise<Uint8Array> {
+  let used = false;
+  return async () => {
+    if (used) throw new UsageError("stdin can be used for the context or for the Dockerfile, not both");
+    used = true;
+    return new Uint8Array(await Bun.stdin.arrayBuffer());
+  };
+}
+
+/** FROM an image that is not in the store: pull it like `kiln pull` (lazily loaded: most builds never pull). */
+async function pullForBuild(store: Store, ref: string, platform: Platform) {
+  const [{ pullImage }, { StoreAdapter }] = await Promise.all([import("../../registry/index.ts"), import("./_registry-store.ts")]);
+  logger.info(`pulling ${ref} (${formatPlatform(platform)})`);
+  using sink = new StoreAdapter(store);
+  const r = await pullImage(ref, sink, { platform, logger: { debug: (m) => logger.debug(m), warn: (m) => logger.warn(m) } });
+  return store.getImage(r.id);
+}

@@ -1,0 +1,70 @@
+/**
+ * The build's in-container operations, registered with the sandbox's init by
+ * src/main.ts. They run inside the container's mount namespace, as its root,
+ * with the overlay mounted at `rootfs` and before pivot_root, so host paths
+ * (the build context, downloads) are still reachable. Their only output is a
+ * small JSON result file on the host; failures are thrown (the init reports
+ * them to the executor on its status channel).
+ */
+import { writeFileSync } from "node:fs";
+import { BuildError } from "../errors.ts";
+import { copyIntoRoot, extractArchive, isArchiveFile, makeDirInRoot, type CopyItem, type ModeSpec } from "../layer/index.ts";
+import { resolveChown } from "./chmod-chown.ts";
+import { checkDestination, planSources } from "./copy-plan.ts";
+import { ImageTree } from "./image-tree.ts";
+
+export const COPY_OP = "build.copy";
+export const MKDIR_OP = "build.mkdir";
+
+export interface CopyOpPayload {
+  cmd: "COPY" | "ADD";
+  /** Normalised destination in the container. */
+  dest: string;
+  /** The destination as written (Docker checks "ends in /" on it). */
+  rawDest: string;
+  chown?: string;
+  chmod?: ModeSpec;
+  items?: CopyItem[];
+  extract?: boolean[];
+  /** COPY --from: the name of the mounted image (ContainerSpec.extraRootfs) and the source paths. */
+  from?: { name: string; sources: string[]; description: string };
+  /** Host path of the JSON result ({ hashes }). */
+  resultPath: string;
+}
+
+export interface OpContext {
+  rootfs: string;
+  extra: Record<string, string>;
+}
+
+/** COPY/ADD inside the container. */
+export async function copyOp(payload: unknown, ctx: OpContext): Promise<void> {
+  const p = payload as CopyOpPayload;
+  const identity = resolveChown(ctx.rootfs, p.chown);
+  let items = p.items ?? [];
+  let extract = p.extract ?? [];
+  let hashes: string[] | undefined;
+  if (p.from) {
+    const root = ctx.extra[p.from.name];
+    if (!root) throw new BuildError("E_INTERNAL", `copy op: ${p.from.description} is not mounted`);
+    const planned = planSources(new ImageTree(root, p.from.description), p.from.sources, p.cmd);
+    checkDestination(p.cmd, planned.length, p.rawDest);
+    items = planned.map((x) => x.item);
+    hashes = planned.map((x) => x.hash);
+    extract = [];
+  }
+  const warnings: string[] = [];
+  for (const [i, item] of items.entries()) {
+    if (extract[i] && item.kind === "file" && (await isArchiveFile(item.path))) {
+      await extractArchive(ctx.rootfs, item.path, p.dest, (w) => warnings.push(w));
+    } else {
+      copyIntoRoot(ctx.rootfs, { dest: p.dest, items: [item], identity, chmod: p.chmod });
+    }
+  }
+  writeFileSync(p.resultPath, JSON.stringify({ hashes, warnings }));
+}
+
+/** WORKDIR: create the directory when the image lacks it. */
+export async function mkdirOp(payload: unknown, ctx: OpContext): Promise<void> {
+  makeDirInRoot(ctx.rootfs, (payload as { path: string }).path);
+}

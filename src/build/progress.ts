@@ -1,0 +1,101 @@
+/**
+ * Docker's classic builder output, from build events:
+ *
+ *   Step 2/3 : RUN echo hi
+ *    ---> Running in 1a2b3c4d5e6f
+ *   hi
+ *   Removing intermediate container 1a2b3c4d5e6f
+ *    ---> 9c8b7a6d5e4f
+ *
+ * Stages that run in parallel never interleave: the printer shows one stage
+ * live (the earliest unfinished one, whose RUN steps may write straight to
+ * fd 1) and holds the others' lines until their turn, so the text reads as
+ * if the stages had run one after the other.
+ */
+import { shortId } from "../image/index.ts";
+import { isStageEvent, type BuildEvent } from "./events.ts";
+
+export interface ProgressOptions {
+  write(text: string): void;
+  /** Append each step's duration to its ` ---> <id>` line (terminal view). */
+  timing?: boolean;
+}
+
+/** The text of one event ("" for events that print nothing). */
+export function formatEvent(e: BuildEvent, timing = false): string {
+  switch (e.type) {
+    case "step":
+      return `Step ${e.n}/${e.total} : ${e.text}\n`;
+    case "cache-hit":
+      return " ---> Using cache\n";
+    case "container":
+      return ` ---> Running in ${shortId(e.id)}\n`;
+    case "container-removed":
+      return `Removing intermediate container ${shortId(e.id)}\n`;
+    case "image":
+      return ` ---> ${shortId(e.id)}${timing && e.ms !== undefined ? ` (${(e.ms / 1000).toFixed(1)}s)` : ""}\n`;
+    case "output":
+      return e.text;
+    case "note":
+      return `${e.text}\n`;
+    case "warning":
+      return `[Warning] ${e.text}\n`;
+    case "built":
+      return `Successfully built ${shortId(e.id)}\n`;
+    case "tagged":
+      return `Successfully tagged ${e.name}\n`;
+    case "debug":
+      return "";
+  }
+}
+
+export class ClassicProgress {
+  private readonly held = new Map<number, string[]>();
+  private readonly done = new Set<number>();
+  private live = 0;
+
+  constructor(private readonly opts: ProgressOptions) {}
+
+  /** Stage indexes in build order; the first is live. */
+  setStages(order: readonly number[]): void {
+    this.order = [...order];
+    this.live = order[0] ?? 0;
+  }
+  private order: number[] = [];
+
+  /** May this stage's RUN output go straight to fd 1 right now? */
+  isLive(stage: number): boolean {
+    return stage === this.live;
+  }
+
+  emit(e: BuildEvent): void {
+    const text = formatEvent(e, this.opts.timing);
+    if (text === "") return;
+    if (!isStageEvent(e) || e.stage === this.live) return this.opts.write(text);
+    const q = this.held.get(e.stage) ?? [];
+    q.push(text);
+    this.held.set(e.stage, q);
+  }
+
+  /** A stage finished: hand the terminal to the next unfinished stage, replaying what it printed meanwhile. */
+  stageDone(stage: number): void {
+    this.done.add(stage);
+    while (this.done.has(this.live)) {
+      const next = this.order.find((s) => !this.done.has(s));
+      if (next === undefined) return;
+      this.live = next;
+      const q = this.held.get(next);
+      if (q) this.opts.write(q.join(""));
+      this.held.delete(next);
+    }
+  }
+
+  /** Print everything still held (on failure: what the other stages had done). */
+  flush(): void {
+    for (const s of this.order) {
+      const q = this.held.get(s);
+      if (q) this.opts.write(q.join(""));
+    }
+    this.held.clear();
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The Executor that does it for real: every filesystem step is a temporary
+ * container (sandbox) over the parent's snapshots with a fresh upper dir in
+ * the store's temp area; when the step succeeds the upper dir is streamed as
+ * an OCI layer (diff → compress → blob in one pass) and then renamed into
+ * place as the new layer's snapshot, so nothing is ever re-extracted. A step
+ * that changed nothing gets no layer (Docker's `empty_layer`).
+ */
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { BuildError, KilnError } from "../errors.ts";
+import { chainIds, EMPTY_LAYER_DIFF_ID, type Digest, type Platform } from "../image/index.ts";
+import { diffUpperDir, encodeLayer, type LayerCompression } from "../layer/index.ts";
+import { runContainer, type ContainerSpec } from "../sandbox/index.ts";
+import { removeTree, type ImageRecord, type Store } from "../store/index.ts";
+import { overlayXattrNamespace } from "../util/userns.ts";
+import { childImageConfig, type CommitRequest, type CopyRequest, type CopyResult, type Executor, type RunRequest, type RunResult, type StepLayer } from "./executor.ts";
+import { COPY_OP, MKDIR_OP, type CopyOpPayload } from "./ops.ts";
+
+export interface RealExecutorOptions {
+  compression: LayerCompression;
+  /** Clamp layer timestamps (SOURCE_DATE_EPOCH). */
+  sourceDateEpoch?: number;
+  pull?: (ref: string, platform: Platform) => Promise<ImageRecord>;
+}
+
+function newContainerId(): string {
+  return new Bun.CryptoHasher("sha256").update(crypto.getRandomValues(new Uint8Array(32))).digest("hex");
+}
+
+type Io = Parameters<typeof runContainer>[1];
+
+export class RealExecutor implements Executor {
+  readonly pull?: (ref: string, platform: Platform) => Promise<ImageRecord>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: RealExecutorOptions,
+  ) {
+    this.pull = opts.pull;
+  }
+
+  findImage(ref: string): Promise<ImageRecord | undefined> {
+    return this.store.findImage(ref);
+  }
+  getImage(id: Digest): Promise<ImageRecord> {
+    return this.store.getImage(id);
+  }
+  cacheGet(key: string): Digest | undefined {
+    return this.store.cacheGet(key) as Digest | undefined;
+  }
+  cachePut(key: string, id: Digest): void {
+    this.store.cachePut(key, id);
+  }
+  tag(id: Digest, name: string): Promise<void> {
+    return this.store.tag(id, name);
+  }
+
+  async run(parent: ImageRecord | undefined, req: RunRequest): Promise<RunResult> {
+    const id = newContainerId();
+    req.onStart(id);
+    const io: Io = req.output === "inherit" ? { stdin: "ignore", stdout: "inherit", stderr: "inherit" } : { stdin: "ignore", stdout: "pipe", stderr: "pipe" };
+    const r = await this.inContainer(parent, { id, process: { kind: "exec", argv: req.argv, env: req.env, cwd: req.cwd, user: req.user }, network: req.network, mounts: req.mounts, extraHosts: req.extraHosts }, io);
+    return { ...r, containerId: id };
+  }
+
+  async copy(parent: ImageRecord | undefined, req: CopyRequest): Promise<CopyResult> {
+    const resultDir = await this.store.tempDir("copy-result");
+    try {
+      const payload: CopyOpPayload = {
+        cmd: req.cmd,
+        dest: req.dest,
+        rawDest: req.rawDest,
+        chown: req.chown,
+        chmod: req.chmod,
+        items: req.items,
+        extract: req.extract,
+        resultPath: join(resultDir, "result.json"),
+      };
+      const extraRootfs: Record<string, string[]> = {};
+      if (req.from) {
+        extraRootfs.from = await this.store.prepareSnapshots(req.from.image);
+        payload.from = { name: "from", sources: req.from.sources, description: req.from.description };
+      }
+      const r = await this.inContainer(parent, { id: newContainerId(), process: { kind: "op", op: COPY_OP, payload }, network: "none", extraRootfs });
+      const result = existsSync(payload.resultPath) ? (JSON.parse(readFileSync(payload.resultPath, "utf8")) as { hashes?: string[] }) : {};
+      return { layer: r.layer, hashes: result.hashes };
+    } finally {
+      removeTree(resultDir);
+    }
+  }
+
+  async mkdir(parent: ImageRecord | undefined, path: string): Promise<StepLayer | undefined> {
+    return (await this.inContainer(parent, { id: newContainerId(), process: { kind: "op", op: MKDIR_OP, payload: { path } }, network: "none" })).layer;
+  }
+
+  async commit(req: CommitRequest): Promise<ImageRecord> {
+    const parentLayers = (req.parent?.manifest.layers ?? []).map((descriptor, i) => ({ descriptor, diffId: req.parent!.diffIds[i]! }));
+    return this.store.commitImage({
+      config: childImageConfig(req),
+      layers: [...parentLayers, ...(req.layer ? [{ descriptor: req.layer.descriptor, diffId: req.layer.diffId, size: req.layer.size }] : [])],
+      parent: req.parent?.id,
+    });
+  }
+
+  /** One temporary container over `parent`; on success its upper dir becomes the step's layer. */
+  private async inContainer(parent: ImageRecord | undefined, spec: Omit<ContainerSpec, "rootfs">, io?: Io): Promise<{ exitCode: number; stdout?: string; stderr?: string; layer?: StepLayer }> {
+    const lowerDirs = parent ? await this.store.prepareSnapshots(parent) : [];
+    const tmp = await this.store.tempDir("step");
+    const upper = join(tmp, "upper");
+    const work = join(tmp, "work");
+    try {
+      mkdirSync(upper, { mode: 0o755 });
+      chmodSync(upper, 0o755); // the merged root takes the upper dir's mode
+      mkdirSync(work);
+      let r: Awaited<ReturnType<typeof runContainer>>;
+      try {
+        r = await runContainer({ ...spec, rootfs: { lowerDirs, upperDir: upper, workDir: work } }, io);
+      } catch (err) {
+        if (err instanceof KilnError && !(err instanceof BuildError)) throw new BuildError(err.code, err.message, { hint: err.hint, cause: err });
+        throw err;
+      }
+      if (r.exitCode !== 0) return r;
+      return { ...r, layer: await this.commitUpper(parent, upper, lowerDirs) };
+    } finally {
+      // overlay leaves work/work with mode 000: make the tree removable first
+      if (existsSync(join(work, "work"))) chmodSync(join(work, "work"), 0o700);
+      removeTree(tmp);
+    }
+  }
+
+  /** upper dir → layer blob + snapshot; undefined when the step changed nothing. */
+  private async commitUpper(parent: ImageRecord | undefined, upper: string, lowerDirs: string[]): Promise<StepLayer | undefined> {
+    if (readdirSync(upper).length === 0) return undefined;
+    const tar = diffUpperDir(upper, { lowerDirs, xattrNamespace: overlayXattrNamespace(), sourceDateEpoch: this.opts.sourceDateEpoch });
+    const enc = encodeLayer(tar, this.opts.compression);
+    const blob = await this.store.putBlob(enc.stream);
+    const { diffId, uncompressedSize } = await enc.done;
+    if (diffId === EMPTY_LAYER_DIFF_ID) return undefined;
+    const chain = chainIds([...(parent?.diffIds ?? []), diffId]).at(-1)!;
+    await this.store.commitUpperAsSnapshot(upper, chain, uncompressedSize);
+    return { descriptor: { mediaType: enc.mediaType, digest: blob.digest, size: blob.size }, diffId, size: uncompressedSize };
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * A COPY or ADD step: resolve the sources (build context with .dockerignore,
+ * downloads, heredocs, or another stage/image for --from), derive Docker's
+ * history text and the cache key from their content hashes, and on a miss
+ * have the executor copy them into a container root (layer/copy.ts inside
+ * the sandbox's copy op).
+ */
+import { BuildError } from "../errors.ts";
+import type { AddInstruction, CopyInstruction } from "../dockerfile/index.ts";
+import type { CopyItem } from "../layer/index.ts";
+import type { ImageRecord } from "../store/index.ts";
+import { parseChmod } from "./chmod-chown.ts";
+import { checkDestination, cleanSourcePath, copyComment, normalizeDest, planSources } from "./copy-plan.ts";
+import { downloadSource, isUrl } from "./download.ts";
+import { hashEntryBytes } from "./source-hash.ts";
+import { nopCreatedBy } from "./state.ts";
+import type { StageRunner } from "./stage-runner.ts";
+
+function unsupported(inst: CopyInstruction | AddInstruction, what: string): BuildError {
+  return new BuildError("E_NOT_IMPLEMENTED", `${inst.kind} ${what} is not supported yet`, { hint: "see README: Status" });
+}
+
+/** Run one COPY/ADD in `runner`'s stage. */
+export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | AddInstruction): Promise<void> {
+  const { env, state } = runner;
+  if (inst.exclude.length > 0) throw unsupported(inst, "--exclude");
+  if (inst.kind === "COPY" && inst.parents) throw unsupported(inst, "--parents");
+  const cmd = inst.kind;
+  const dest = normalizeDest(state.config.WorkingDir, inst.dest);
+  const chmod = inst.chmod ? parseChmod(inst.chmod) : undefined;
+  const extra: Record<string, string> = { ...(inst.chmod ? { chmod: inst.chmod } : {}) };
+
+  if (inst.kind === "COPY" && inst.from) {
+    const from = await sourceImage(runner, inst.from);
+    const sources = inst.sources.map(cleanSourcePath);
+    await runner.commitStep({
+      command: `${cmd} --from=${from.image.id}${inst.chown ? ` --chown=${inst.chown}` : ""} ${JSON.stringify(sources)} in ${inst.dest}`,
+      config: state.config,
+      extra,
+      perform: async (parent) => {
+        const r = await env.exec.copy(parent, { cmd, dest, rawDest: inst.dest, chown: inst.chown, chmod, from: { ...from, sources } });
+        const comment = copyComment(cmd, inst.chown, r.hashes ?? [], inst.dest);
+        return { layer: r.layer, createdBy: nopCreatedBy(state.config, comment, "joined") };
+      },
+    }, state);
+    return;
+  }
+
+  const items: CopyItem[] = [];
+  const extract: boolean[] = [];
+  const hashes: string[] = [];
+  const sources: Record<string, string> = {};
+  let tmp: string | undefined;
+  const unpack = inst.kind === "ADD" && inst.unpack !== false;
+  for (const src of inst.sources) {
+    if (isUrl(src)) {
+      if (inst.kind !== "ADD") throw new BuildError("E_BUILD", `COPY failed: source can't be a URL for COPY`, { hint: "use ADD for URLs" });
+      tmp ??= await env.tempDir();
+      const d = await downloadSource(src, tmp, inst.checksum);
+      items.push(d.item);
+      extract.push(false);
+      hashes.push(d.hash);
+      sources[src] = d.hash;
+      continue;
+    }
+    if (/^git@|\.git(#.*)?$/.test(src)) throw unsupported(inst, "of a git repository");
+    const ctx = env.context();
+    for (const p of planSources(ctx, [src], cmd)) {
+      items.push(p.item);
+      extract.push(unpack);
+      hashes.push(p.hash);
+      if (p.item.kind === "file") sources[p.rel] = p.hash;
+      else for (const e of ctx.walk(p.rel)) if (e.rel !== p.rel) sources[e.rel] = ctx.hashOf(e);
+    }
+  }
+  for (const c of inst.contents) {
+    tmp ??= await env.tempDir();
+    const path = `${tmp}/heredoc-${items.length}`;
+    await Bun.write(path, c.content, { mode: 0o644 });
+    const mtime = Math.floor(Date.now() / 1000);
+    items.push({ path, name: c.name, kind: "file", perm: 0o644, mtime });
+    extract.push(false);
+    const hash = `file:${hashEntryBytes({ name: c.name, kind: "file", perm: 0o644, size: Buffer.byteLength(c.content), uid: 0, gid: 0, uname: "", gname: "" }, Buffer.from(c.content))}`;
+    hashes.push(hash);
+    sources[`<<${c.name}`] = hash;
+  }
+  checkDestination(cmd, items.length, inst.dest);
+  const createdBy = nopCreatedBy(state.config, copyComment(cmd, inst.chown, hashes, inst.dest), "joined");
+  await runner.commitStep({
+    command: createdBy,
+    config: state.config,
+    extra,
+    sources,
+    perform: async (parent) => ({ layer: (await env.exec.copy(parent, { cmd, dest, rawDest: inst.dest, chown: inst.chown, chmod, items, extract })).layer }),
+  }, state);
+}
+
+/** The image a COPY --from reads: an earlier stage (name or index) or an image. */
+async function sourceImage(runner: StageRunner, ref: string): Promise<{ image: ImageRecord; description: string }> {
+  const { env } = runner;
+  const index = env.stageIndex(ref);
+  if (index !== undefined) {
+    const image = await (await env.stageResult(index)).record();
+    if (!image) throw new BuildError("E_BUILD", `COPY --from=${ref}: that stage produced no image`, { hint: "give the stage at least one instruction" });
+    return { image, description: `stage ${ref}` };
+  }
+  return { image: await env.resolveImage(ref, runner.platform), description: `image ${ref}` };
+}

@@ -1,0 +1,93 @@
+/**
+ * What a RUN runs, per Docker's classic builder (dispatchRun): the shell form
+ * through the stage's SHELL, the exec form as written; the environment is the
+ * image's ENV plus the build args in scope; the history and the cache key get
+ * the `|N K=V …` prefix of the args, the image config never gets them.
+ * RUN --mount: bind mounts from the context, cache mounts (kept under the
+ * store), tmpfs (a fresh empty dir); secrets and ssh need flags kiln lacks.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { BuildError } from "../errors.ts";
+import { planRun, type RunInstruction, type RunMount } from "../dockerfile/index.ts";
+import { resolveInRoot } from "../layer/index.ts";
+import { sha256 } from "../util/digest.ts";
+import { allowedArgs, runArgsPrefix } from "./args.ts";
+import { joinClean, shellOf, type StageState } from "./state.ts";
+
+export interface RunCommand {
+  argv: string[];
+  env: string[];
+  /** `|1 A=b /bin/sh -c make`: history created_by and the command part of the cache key. */
+  createdBy: string;
+  /** A heredoc script the command runs (`RUN <<EOF` starting with `#!`): mounted at `path`. */
+  script?: { path: string; content: string };
+}
+
+/** Compose the command, environment and history text of a RUN in `state`. */
+export function composeRun(state: StageState, run: RunInstruction): RunCommand {
+  const plan = planRun(run);
+  const argv = plan.prependShell ? [...shellOf(state.config), ...plan.cmdLine] : plan.cmdLine;
+  const env = state.config.Env ?? [];
+  const args = allowedArgs(state.args, env);
+  return {
+    argv,
+    env: [...env, ...args],
+    createdBy: [...runArgsPrefix(state.args, args), ...argv].join(" "),
+    ...(plan.file ? { script: plan.file } : {}),
+  };
+}
+
+export interface MountPlan {
+  mounts: { source: string; target: string; readonly?: boolean }[];
+  /** What the mounts mean for the cache key (never host paths of temp dirs). */
+  key: string[];
+}
+
+/**
+ * Host sources for RUN --mount. `contextDir` is the build context (bind
+ * mounts without `from`), `cacheRoot` the store's cache-mount dir, `tmp` the
+ * step's temp dir (tmpfs stand-ins).
+ */
+export function planMounts(mounts: readonly RunMount[], workdir: string, dirs: { contextDir?: string; cacheRoot: string; tmp: string }): MountPlan {
+  const out: MountPlan = { mounts: [], key: [] };
+  mounts.forEach((m, i) => {
+    const target = m.target === undefined ? undefined : joinClean("/", m.target.startsWith("/") ? "" : workdir, m.target);
+    if (!target && m.type !== "secret" && m.type !== "ssh") throw new BuildError("E_BUILD", `RUN --mount=${m.raw}: a target is required`, { hint: "add target=/path" });
+    switch (m.type) {
+      case "bind": {
+        if (m.from) throw notYet(m, "bind mounts from a stage or image");
+        if (!dirs.contextDir) throw new BuildError("E_BUILD", `RUN --mount=${m.raw}: there is no build context to bind from`);
+        const source = resolveInRoot(dirs.contextDir, m.source ?? "");
+        out.mounts.push({ source, target: target!, readonly: m.readOnly });
+        out.key.push(`bind:${m.source ?? ""}:${target}:${m.readOnly ? "ro" : "rw"}`);
+        break;
+      }
+      case "cache": {
+        if (m.from) throw notYet(m, "cache mounts seeded from a stage");
+        const id = m.id ?? target!;
+        const source = join(dirs.cacheRoot, sha256(id).slice(7, 39));
+        mkdirSync(source, { recursive: true, mode: m.mode ?? 0o755 });
+        out.mounts.push({ source, target: target!, readonly: m.readOnly });
+        out.key.push(`cache:${id}:${target}`);
+        break;
+      }
+      case "tmpfs": {
+        const source = join(dirs.tmp, `tmpfs-${i}`);
+        mkdirSync(source, { mode: 0o1777 });
+        out.mounts.push({ source, target: target! });
+        out.key.push(`tmpfs:${target}`);
+        break;
+      }
+      default:
+        throw notYet(m, `--mount=type=${m.type} (it needs --${m.type} on the command line)`);
+    }
+  });
+  return out;
+}
+
+function notYet(m: RunMount, what: string): BuildError {
+  return new BuildError("E_NOT_IMPLEMENTED", `RUN --mount=${m.raw}: ${what} is not supported yet`, {
+    hint: "use a bind mount from the build context, a cache mount or a tmpfs mount",
+  });
+}
