@@ -3,7 +3,9 @@
 // lines), and the value an ARG takes inside a stage.
 import type { ArgDefinition, ArgInstruction } from "./instructions.ts";
 import { expandWord } from "./shell-lex.ts";
+import type { DockerfileError } from "../errors.ts";
 import type { EscapeToken } from "./directives.ts";
+import { locateError, type SourceContext } from "./range.ts";
 
 /** An OCI platform. */
 export interface Platform {
@@ -56,13 +58,22 @@ export function resolveMetaArgs(
   metaArgs: readonly ArgInstruction[],
   buildArgs: Readonly<Record<string, string>>,
   predefined: Readonly<Record<string, string>>,
-  escape: EscapeToken = "\\",
+  opts: SourceContext & { escape?: EscapeToken; onError?: (err: DockerfileError) => void } = {},
 ): Record<string, string> {
   const env: Record<string, string> = { ...predefined };
   for (const inst of metaArgs) {
     for (const def of inst.args) {
       if (Object.hasOwn(buildArgs, def.key)) env[def.key] = buildArgs[def.key]!;
-      else if (def.value !== undefined) env[def.key] = expandWord(def.value, env, escape).result;
+      else if (def.value !== undefined) {
+        try {
+          env[def.key] = expandWord(def.value, env, opts.escape).result;
+        } catch (err) {
+          const located = locateError(err, inst.range, opts, "E_DOCKERFILE_EXPANSION");
+          located.message = `ARG: ${located.message}`;
+          if (!opts.onError) throw located;
+          opts.onError(located);
+        }
+      }
     }
   }
   return env;

@@ -45,7 +45,7 @@ export function checkDockerfile(input: string | Uint8Array, opts: CheckOptions =
   const parsed = parseDockerfile(input, { file: opts.file, errors });
   const instructions = lowerInstructions(parsed, { errors });
   let graph: StageGraph | undefined;
-  if (parsed.ast.length > 0) {
+  if (instructions.length > 0) {
     const before = errors.length;
     graph = buildStageGraph(instructions, {
       file: parsed.file,

@@ -8,7 +8,7 @@ import { closest } from "../util/suggest.ts";
 import { isPredefinedArg, type Platform, platformArgs, resolveMetaArgs } from "./build-args.ts";
 import type { EscapeToken } from "./directives.ts";
 import type { ArgInstruction, FromInstruction, Instruction } from "./instructions.ts";
-import { dockerfileError, type LineRange, type SourceContext } from "./range.ts";
+import { dockerfileError, type LineRange, lineRange, type SourceContext } from "./range.ts";
 import { expandWord } from "./shell-lex.ts";
 
 export interface StageGraphOptions extends SourceContext {
@@ -91,10 +91,14 @@ export function buildStageGraph(instructions: readonly Instruction[], opts: Stag
     else fail(`${inst.kind} before the first FROM: no build stage in current context`, inst.range);
   }
   const predefined = platformArgs(opts.targetPlatform ?? LINUX_AMD64, opts.buildPlatform ?? opts.targetPlatform ?? LINUX_AMD64);
-  const metaEnv = resolveMetaArgs(metaArgs, opts.buildArgs ?? {}, predefined, escape);
+  const metaEnv = resolveMetaArgs(metaArgs, opts.buildArgs ?? {}, predefined, {
+    ...opts,
+    escape,
+    onError: opts.errors ? (err) => opts.errors!.push(err) : undefined,
+  });
   const graph: StageGraph = { metaArgs, metaEnv, stages, target: stages.length - 1, order: [], levels: [], undefinedInFrom: [] };
   if (stages.length === 0) {
-    fail("the Dockerfile has no FROM: no stages to build", instructions[0]?.range);
+    fail("the Dockerfile has no FROM: no stages to build", instructions[0]?.range ?? lineRange(1));
     return graph;
   }
 
