@@ -21,7 +21,7 @@ export interface DiffOptions {
 }
 
 /** Output chunk size: big enough that per-chunk costs vanish, small enough to keep memory flat. */
-const CHUNK = 1 << 20;
+const CHUNK = 512 * 1024;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**

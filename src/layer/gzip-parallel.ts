@@ -18,7 +18,9 @@
 import type * as Zlib from "node:zlib";
 import { availableParallelism } from "node:os";
 
-const BLOCK_SIZE = 1 << 20;
+// 512 KiB, the same as diff.ts chunks (no re-cutting): measured on the codec bench,
+// 1 MiB blocks were no faster and peaked ~30 MiB higher (more garbage in flight).
+const BLOCK_SIZE = 512 * 1024;
 const WINDOW = 32 * 1024;
 // Go's compress/gzip header: no name, no mtime (reproducible), OS "unknown".
 const HEADER = new Uint8Array([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff]);

@@ -20,5 +20,5 @@ export {
   isOverlayXattr,
   type XattrNamespace,
 } from "./whiteout.ts";
-// (the build helper adds copy.ts here)
-export { applyModeSpec, copyIntoRoot, extractArchive, isArchiveFile, listTree, type CopyIdentity, type CopyItem, type CopyRequest, type CopyTreeEntry, type ModeSpec } from "./copy.ts";
+// copy.ts (COPY/ADD into a container root) belongs to the build helper.
+export { applyModeSpec, copyIntoRoot, extractArchive, isArchiveFile, listTree, makeDirInRoot, type CopyIdentity, type CopyItem, type CopyRequest, type CopyTreeEntry, type ModeSpec } from "./copy.ts";

