@@ -5,10 +5,10 @@
  * not read. It lives in its own sqlite file under `<store>/build/` so that it
  * never contends with the store's metadata db (build-db.ts).
  *
- * Racy entries are not persisted: a file modified in the same clock tick as it
- * was hashed could change again without changing its stat, so anything whose
- * mtime or ctime is within RACY_MS of the hashing is hashed again next time
- * (git's "racy clean" rule).
+ * Racy entries are not persisted: a file written in the same clock tick as it
+ * was hashed could be written again without changing its mtime, so anything
+ * whose mtime is within RACY_MS of the hashing is hashed again next time
+ * (git's "racy clean" rule). Mode changes show in the signature itself.
  */
 import type { BuildDb } from "./build-db.ts";
 
@@ -58,8 +58,7 @@ export class HashCache {
   put(root: string, rel: string, st: StatSignature, hash: string, hashedAtMs: number): void {
     const sig = signatureOf(st);
     this.rows(root).set(rel, { sig, hash });
-    const newestMs = Number((st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs) / 1_000_000n);
-    if (hashedAtMs - newestMs > RACY_MS) this.pending.push([root, rel, sig, hash]);
+    if (hashedAtMs - Number(st.mtimeNs / 1_000_000n) > RACY_MS) this.pending.push([root, rel, sig, hash]);
   }
 
   /** Write the new rows in one transaction. */

@@ -1,0 +1,36 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { chmodSync, symlinkSync } from "node:fs";
+import { BuildDb } from "../../../src/build/build-db.ts";
+import { BuildContext } from "../../../src/build/context.ts";
+import { planSources } from "../../../src/build/copy-plan.ts";
+import { HashCache } from "../../../src/build/hash-cache.ts";
+import { copySourcesHash } from "../../../src/build/source-hash.ts";
+import { tempDir } from "../../harness.ts";
+
+// These hashes are what Docker 20.10.24's classic builder printed in `docker history`
+// (`COPY file:<hash> in …`) for a context with exactly these files and modes.
+describe("COPY source hashes equal Docker's", () => {
+  const ctx = tempDir("srchash", { "a.txt": "hello\n", "d/x": "x", "d/sub/y": "yy", "s.bin": "suid", "srcdir/q": "q" });
+  chmodSync(ctx.join("a.txt"), 0o644);
+  chmodSync(ctx.join("d"), 0o755);
+  chmodSync(ctx.join("d/sub"), 0o755);
+  chmodSync(ctx.join("d/sub/y"), 0o644);
+  chmodSync(ctx.join("d/x"), 0o4755);
+  chmodSync(ctx.join("s.bin"), 0o4755);
+  chmodSync(ctx.join("srcdir"), 0o700);
+  chmodSync(ctx.join("srcdir/q"), 0o644);
+  symlinkSync("a.txt", ctx.join("link"));
+  afterAll(() => ctx[Symbol.dispose]());
+  const context = new BuildContext(ctx.path, undefined, new HashCache(new BuildDb(undefined)));
+  const rows: [string, string[], string][] = [
+    ["a file", ["a.txt"], "file:679c43c79a56cffbb3b002bda3050542c152a2f09757a0f1a9578871f7cda00d"],
+    ["a directory with a setuid file", ["d"], "dir:3440417720e10be8c930825f8c7af2146dd9e34c9043b2a85d21fe59a6b8b6eb"],
+    ["a setuid file", ["s.bin"], "file:d11b08a05cf2abf93038312d704bcafccf64878ef4a942599d31a4fb287547fb"],
+    ["a 0700 directory", ["srcdir"], "dir:1041dbebfff426d7d1a262547c59e3e1aac36c7f391664a8c07376760fc3c361"],
+    ["a symlink (followed: the target's hash)", ["link"], "file:679c43c79a56cffbb3b002bda3050542c152a2f09757a0f1a9578871f7cda00d"],
+    ["several sources", ["a.txt", "d"], "multi:fe88a87a66466d323391514d61f0b9e1f7febf70d44bfb53475b292376f1f8bf"],
+  ];
+  for (const [name, sources, want] of rows) {
+    test(name, () => expect(copySourcesHash(planSources(context, sources, "COPY").map((p) => p.hash))).toBe(want));
+  }
+});
