@@ -1,0 +1,13 @@
+// sandbox/: real temporary containers. Namespaces come from util-linux
+// `unshare`; kiln itself is the container's init (hidden mode `__init`),
+// mounting an overlay root through libc (bun:ffi) and exec'ing the command.
+// Contract (kiln-brief.md "sandbox/") implemented as written, with these notes:
+// - runContainer throws SandboxError (exit 125) when the container cannot be
+//   set up; a command that cannot be found exits 127 (126 if not executable),
+//   with the reason on the container's stderr, as Docker does;
+// - an op's error reaches the parent over the init's status pipe (not stderr)
+//   and is rethrown with the same class, code, message and hint.
+export type { ContainerSpec, ExecProcess, OpHandler, OpProcess } from "./spec.ts";
+export { DEFAULT_PATH } from "./spec.ts";
+export { runContainer, type RunIO, type RunResult } from "./container.ts";
+export { runInit } from "./init.ts";

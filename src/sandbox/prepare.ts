@@ -1,0 +1,123 @@
+// The host side of a container before it starts: its runtime dir (mount
+// point, init layer, /etc files, the InitSpec file) and every decision the
+// init should not have to take (hostname, userxattr, devpts gid, lower-dir
+// order, read-only overlays for extraRootfs).
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, posix } from "node:path";
+import { SandboxError } from "../errors.ts";
+import { isRealRoot } from "../util/userns.ts";
+import { writeEtcFiles } from "./etc-files.ts";
+import { buildInitLayer, type InitLayerEntry } from "./init-layer.ts";
+import type { ContainerSpec, InitSpec, OverlaySpec } from "./spec.ts";
+
+/** fd of the status pipe in the init (the fourth stdio entry of the spawn). */
+export const STATUS_FD = 3;
+/** gid of the "tty" group, owner of terminals in Debian, Alpine and most images. */
+const TTY_GID = 5;
+
+/** Is `id` inside one of the ranges of a /proc/self/{uid,gid}_map? */
+export function isIdMapped(mapText: string, id: number): boolean {
+  return mapText
+    .trim()
+    .split("\n")
+    .some((line) => {
+      const [inner, , count] = line.trim().split(/\s+/).map(Number);
+      return inner !== undefined && count !== undefined && id >= inner && id < inner + count;
+    });
+}
+
+function gidMapped(gid: number): boolean {
+  try {
+    return isIdMapped(readFileSync("/proc/self/gid_map", "utf8"), gid);
+  } catch {
+    return true;
+  }
+}
+
+function checkSpec(spec: ContainerSpec): void {
+  if (!/^[0-9a-f]{64}$/.test(spec.id)) throw new SandboxError("E_SANDBOX", `invalid container id "${spec.id}": expected 64 hex digits`);
+  for (const m of spec.mounts ?? []) {
+    if (!m.target.startsWith("/")) {
+      throw new SandboxError("E_SANDBOX", `invalid mount target "${m.target}": must be an absolute path`);
+    }
+    if (!existsSync(m.source)) {
+      throw new SandboxError("E_SANDBOX", `invalid mount source "${m.source}": no such file or directory`, {
+        hint: "Create it first, or give an existing host path.",
+      });
+    }
+  }
+  if (spec.process.kind === "exec" && !spec.process.cwd.startsWith("/")) {
+    throw new SandboxError("E_SANDBOX", `the working directory "${spec.process.cwd}" is invalid: it needs to be an absolute path`);
+  }
+}
+
+/** Mount points every exec container needs, plus its bind-mount targets. */
+function initLayerEntries(spec: ContainerSpec, files: { target: string }[]): InitLayerEntry[] {
+  const entries: InitLayerEntry[] = [
+    { path: "/proc", kind: "dir", shadow: true },
+    { path: "/dev", kind: "dir", shadow: true },
+    { path: "/sys", kind: "dir", shadow: true },
+    ...files.map((f): InitLayerEntry => ({ path: f.target, kind: "file", shadow: true })),
+  ];
+  for (const m of spec.mounts ?? []) {
+    entries.push({ path: posix.normalize(m.target), kind: statSync(m.source).isDirectory() ? "dir" : "file", shadow: false });
+  }
+  return entries;
+}
+
+/**
+ * Lay out `runtime` for `spec` and return the InitSpec (also written to
+ * runtime/spec.json, the file the init reads).
+ */
+export function prepareInit(spec: ContainerSpec, runtime: string): InitSpec {
+  checkSpec(spec);
+  const merged = join(runtime, "rootfs");
+  mkdirSync(merged);
+  mkdirSync(spec.rootfs.upperDir, { recursive: true });
+  mkdirSync(spec.rootfs.workDir, { recursive: true });
+  const userxattr = !isRealRoot();
+  const emptyDir = (n = 0) => {
+    const dir = join(runtime, `empty${n}`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+
+  const lowerDirs = [...spec.rootfs.lowerDirs];
+  const isExec = spec.process.kind === "exec";
+  const hostname = isExec ? (spec.hostname ?? spec.id.slice(0, 12)) : undefined;
+  let files: { source: string; target: string }[] = [];
+  if (isExec) {
+    files = writeEtcFiles(runtime, hostname!, spec.extraHosts);
+    const initLayer = join(runtime, "init");
+    buildInitLayer(initLayer, spec.rootfs.lowerDirs, initLayerEntries(spec, files));
+    lowerDirs.unshift(initLayer);
+  }
+  // Overlay needs at least one lower dir (FROM scratch has none), and a
+  // read-only overlay at least two: an empty dir fills in.
+  if (lowerDirs.length === 0) lowerDirs.push(emptyDir());
+  const overlay: OverlaySpec = { lowerDirs, upperDir: spec.rootfs.upperDir, workDir: spec.rootfs.workDir, userxattr };
+
+  const extra: InitSpec["extra"] = {};
+  Object.entries(spec.extraRootfs ?? {}).forEach(([name, dirs], i) => {
+    const target = join(runtime, "extra", String(i));
+    mkdirSync(target, { recursive: true });
+    const lowers = [...dirs];
+    for (let n = 0; lowers.length < 2; n++) lowers.push(emptyDir(n));
+    extra[name] = { target, overlay: { lowerDirs: lowers, userxattr } };
+  });
+
+  const init: InitSpec = {
+    statusFd: STATUS_FD,
+    merged,
+    overlay,
+    extra,
+    process: spec.process,
+    hostname,
+    network: spec.network,
+    files,
+    mounts: (spec.mounts ?? []).map((m) => ({ source: m.source, target: posix.normalize(m.target), readonly: m.readonly === true })),
+    devptsGid: gidMapped(TTY_GID) ? TTY_GID : undefined,
+  };
+  writeFileSync(join(runtime, "spec.json"), JSON.stringify(init));
+  return init;
+}

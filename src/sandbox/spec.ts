@@ -1,0 +1,85 @@
+// What a container is (ContainerSpec, the contract other modules use) and what
+// kiln's init receives inside the namespaces (InitSpec: the container spec with
+// every host-side decision already taken, so the init only executes it).
+
+/** A process to exec in the container. */
+export interface ExecProcess {
+  kind: "exec";
+  argv: string[];
+  /** KEY=value entries; PATH gets Docker's default when absent, HOME comes from passwd. */
+  env: string[];
+  /** Working directory inside the container, created when missing. */
+  cwd: string;
+  /** "", "name", "uid", "name:group", "uid:gid", … resolved through the image's /etc/passwd and /etc/group. */
+  user: string;
+  /** Give the process a terminal (the caller passes the pty slave as its stdio). */
+  tty?: boolean;
+}
+
+/** An in-process operation (COPY, WORKDIR mkdir) run by kiln's init through a registered OpHandler. */
+export interface OpProcess {
+  kind: "op";
+  op: string;
+  payload: unknown;
+}
+
+export interface ContainerSpec {
+  /** 64 hex; the hostname defaults to id.slice(0, 12). */
+  id: string;
+  rootfs: { lowerDirs: string[] /* top-most first, may be [] */; upperDir: string; workDir: string };
+  process: ExecProcess | OpProcess;
+  network: "host" | "none";
+  hostname?: string;
+  mounts?: { source: string; target: string; readonly?: boolean }[];
+  extraHosts?: { host: string; ip: string }[];
+  /** Other images mounted read-only (for COPY --from): name → lower dirs top-most first. */
+  extraRootfs?: Record<string, string[]>;
+}
+
+/**
+ * Runs inside kiln's init. `OpHandler`s are registered by src/main.ts: they run
+ * in the container's mount namespace after the overlay is mounted and before
+ * pivot_root, so host paths in the payload (the build context) are reachable;
+ * `rootfs` is the merged root, `extra` the mounted extraRootfs by name.
+ */
+export type OpHandler = (payload: unknown, ctx: { rootfs: string; extra: Record<string, string> }) => Promise<void>;
+
+/** One overlay mount, as the init performs it. */
+export interface OverlaySpec {
+  lowerDirs: string[];
+  upperDir?: string;
+  workDir?: string;
+  userxattr: boolean;
+}
+
+/** The JSON file kiln's init reads (path in argv, content never in argv). */
+export interface InitSpec {
+  /** Status channel: the init writes one JSON line per event (see StatusEvent). */
+  statusFd: number;
+  /** Where the container root is mounted (an empty dir in the runtime dir). */
+  merged: string;
+  overlay: OverlaySpec;
+  /** extraRootfs name → [mount point, read-only overlay]. */
+  extra: Record<string, { target: string; overlay: OverlaySpec }>;
+  process: ExecProcess | OpProcess;
+  /** Only for exec: the container's own pid/uts/ipc namespaces are set up. */
+  hostname?: string;
+  network: "host" | "none";
+  /** Host file → path in the container, bind-mounted (/etc/hosts, /etc/resolv.conf, /etc/hostname). */
+  files: { source: string; target: string }[];
+  mounts: { source: string; target: string; readonly: boolean }[];
+  /** gid of the "tty" group for devpts, when mapped in this user namespace. */
+  devptsGid?: number;
+}
+
+/** What the init reports on the status channel, one JSON object per line. */
+export type StatusEvent =
+  | { pid: number }
+  | { created: string[] }
+  /** fd number (in the init) of the terminal master; the parent takes it and answers "go". */
+  | { pty: number }
+  | { error: { message: string; code?: string; hint?: string } }
+  | { opError: { message: string; code?: string; hint?: string; name?: string } };
+
+/** Docker's default PATH for containers whose environment has none. */
+export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

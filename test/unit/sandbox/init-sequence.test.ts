@@ -1,0 +1,168 @@
+import { describe, expect, test } from "bun:test";
+import { runOp, setupContainer } from "../../../src/sandbox/init.ts";
+import type { ExecProcess, InitSpec, OpProcess } from "../../../src/sandbox/spec.ts";
+import { ExecCalled, FakeSys } from "./fake-sys.ts";
+
+const R = "/rt/rootfs";
+
+function execSpec(over: Partial<Omit<InitSpec, "process">> = {}, proc: Partial<ExecProcess> = {}): InitSpec & { process: ExecProcess } {
+  return {
+    statusFd: 3,
+    merged: R,
+    overlay: { lowerDirs: ["/rt/init", "/s/l1"], upperDir: "/c/upper", workDir: "/c/work", userxattr: false },
+    extra: {},
+    process: { kind: "exec", argv: ["sh", "-c", "true"], env: ["A=1"], cwd: "/", user: "", ...proc },
+    hostname: "0123456789ab",
+    network: "host",
+    files: [{ source: "/rt/hosts", target: "/etc/hosts" }],
+    mounts: [],
+    devptsGid: 5,
+    ...over,
+  };
+}
+
+function runSetup(sys: FakeSys, spec: InitSpec & { process: ExecProcess }): ExecCalled {
+  sys.executables.add("/bin/sh");
+  sys.files.set("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n");
+  sys.files.set("/etc/group", "root:x:0:root\nwheel:x:10:root\nnobody:x:65534:\n");
+  try {
+    setupContainer(sys, spec, 4242);
+  } catch (err) {
+    if (err instanceof ExecCalled) return err;
+    throw err;
+  }
+  throw new Error("setupContainer returned");
+}
+
+/** Index of the first call starting with `prefix` (-1 if none). */
+const at = (sys: FakeSys, prefix: string) => sys.calls.findIndex((c) => c.startsWith(prefix));
+
+describe("container init sequence (fake Sys)", () => {
+  const orderRows: [string, string, string][] = [
+    ["the pid is reported before anything is mounted", "write 3 {\"pid\":4242}", "mount overlay"],
+    ["the overlay root comes before /proc", "mount overlay", "mount proc"],
+    ["/proc comes before /dev", "mount proc", "mount tmpfs tmpfs"],
+    ["devpts is mounted inside /dev's tmpfs", "mount tmpfs tmpfs", "mount devpts"],
+    ["/sys before the generated files", "mount sysfs", "mount bind /rt/hosts"],
+    ["the hostname is set before pivot_root", "sethostname 0123456789ab", "pivotRoot"],
+    ["pivot_root happens from inside the new root", `chdir ${R}`, "pivotRoot . ."],
+    ["the old root is detached right after pivot_root", "pivotRoot . .", "umount . 2"],
+    ["the status fd is closed on exec before credentials change", "setCloexec 3", "setgroups"],
+    ["signals are reset before credentials change", "resetSignals", "setgroups"],
+    ["supplementary groups before gid", "setgroups", "setgid"],
+    ["gid before uid", "setgid", "setuid"],
+    ["uid last before execve", "setuid", "execve"],
+  ];
+  for (const [name, first, then] of orderRows) {
+    test(name, () => {
+      const sys = new FakeSys();
+      runSetup(sys, execSpec());
+      expect(at(sys, first)).toBeGreaterThanOrEqual(0);
+      expect(at(sys, then)).toBeGreaterThan(at(sys, first));
+    });
+  }
+
+  test("overlay options carry redirect_dir=off, metacopy=off, index=off and the init layer on top", () => {
+    const sys = new FakeSys();
+    runSetup(sys, execSpec());
+    expect(sys.calls[at(sys, "mount overlay")]).toBe(
+      `mount overlay overlay ${R} lowerdir=/rt/init:/s/l1,upperdir=/c/upper,workdir=/c/work,redirect_dir=off,metacopy=off,index=off`,
+    );
+  });
+
+  const rows: [string, Partial<Omit<InitSpec, "process">>, Partial<ExecProcess>, (sys: FakeSys, exec: ExecCalled) => void][] = [
+    ["root gets root's groups from /etc/group", {}, {}, (sys) => {
+      expect(sys.calls).toContain("setgroups 0,10");
+      expect(sys.calls).toContain("setuid 0");
+    }],
+    ["a named user gets its ids and HOME from passwd", {}, { user: "nobody" }, (sys, e) => {
+      expect(sys.calls).toContain("setgid 65534");
+      expect(sys.calls).toContain("setuid 65534");
+      expect(e.env).toContain("HOME=/");
+    }],
+    ["PATH defaults to Docker's and HOSTNAME is set", {}, {}, (_sys, e) => {
+      expect(e.env[0]).toBe("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+      expect(e.env).toContain("HOSTNAME=0123456789ab");
+      expect(e.env).toContain("A=1");
+    }],
+    ["the command is found on PATH and exec'd with its argv", {}, {}, (_sys, e) => {
+      expect(e.path).toBe("/bin/sh");
+      expect(e.argv).toEqual(["sh", "-c", "true"]);
+    }],
+    ["network none brings loopback up before pivot_root", { network: "none" }, {}, (sys) => {
+      expect(at(sys, "setLoopbackUp")).toBeGreaterThan(-1);
+      expect(at(sys, "setLoopbackUp")).toBeLessThan(at(sys, "pivotRoot"));
+    }],
+    ["host network leaves the interfaces alone", {}, {}, (sys) => expect(at(sys, "setLoopbackUp")).toBe(-1)],
+    ["a missing working dir is created after pivot_root, then entered", {}, { cwd: "/work/dir" }, (sys) => {
+      expect(at(sys, "mkdirp /work/dir 755")).toBeGreaterThan(at(sys, "pivotRoot"));
+      expect(at(sys, "chdir /work/dir")).toBeGreaterThan(at(sys, "mkdirp /work/dir"));
+    }],
+    ["user mounts are cloned before pivot_root and attached after it", { mounts: [{ source: "/host/v", target: "/data", readonly: true }] }, {}, (sys) => {
+      expect(at(sys, "cloneMount /host/v ro")).toBeLessThan(at(sys, "pivotRoot"));
+      expect(at(sys, "attachMount")).toBeGreaterThan(at(sys, "pivotRoot"));
+    }],
+    ["a bind target missing from the init layer is created and reported", { mounts: [{ source: "/host/v", target: "/a/b", readonly: false }] }, {}, (sys) => {
+      expect(sys.calls).toContain('write 3 {"created":["/a","/a/b"]}');
+    }],
+    ["a terminal is opened in the container's devpts and handed over before pivot_root", {}, { tty: true }, (sys) => {
+      expect(at(sys, `openPty ${R}/dev/pts/ptmx`)).toBeGreaterThan(at(sys, "mount devpts"));
+      expect(at(sys, "write 3 {\"pty\"")).toBeGreaterThan(at(sys, "openPty"));
+      expect(at(sys, "readLine 3")).toBeGreaterThan(at(sys, "write 3 {\"pty\""));
+      expect(at(sys, `mount bind ${R}/dev/pts/0 ${R}/dev/console`)).toBeGreaterThan(-1);
+      expect(at(sys, "takeTerminal 0")).toBeLessThan(at(sys, "setuid"));
+    }],
+  ];
+  for (const [name, over, proc, check] of rows) {
+    test(name, () => {
+      const sys = new FakeSys();
+      sys.answers.push("go");
+      check(sys, runSetup(sys, execSpec(over, proc)));
+    });
+  }
+
+  test("rootless sysfs refusal falls back to a read-only recursive bind of /sys", () => {
+    const sys = new FakeSys();
+    sys.failures.set("mount sysfs", "EPERM");
+    runSetup(sys, execSpec());
+    expect(sys.calls).toContain("cloneMount /sys ro");
+    expect(sys.calls).toContain(`attachMount 10 ${R}/sys`);
+  });
+
+  test("an unknown user stops the init before execve", () => {
+    const sys = new FakeSys();
+    expect(() => runSetup(sys, execSpec({}, { user: "nosuchuser" }))).toThrow("unable to find user nosuchuser");
+    expect(at(sys, "execve")).toBe(-1);
+  });
+});
+
+describe("op init sequence (fake Sys)", () => {
+  const opSpec = (extra: InitSpec["extra"] = {}): InitSpec & { process: OpProcess } => ({
+    ...execSpec(),
+    process: { kind: "op", op: "copy", payload: { from: "/ctx" } },
+    extra,
+  });
+
+  test("parent death signal, overlay, extra roots read-only, then the handler with the merged root", async () => {
+    const sys = new FakeSys();
+    const seen: unknown[] = [];
+    await runOp(sys, opSpec({ builder: { target: "/rt/extra/0", overlay: { lowerDirs: ["/s/a", "/rt/empty0"], userxattr: true } } }), {
+      copy: async (payload, ctx) => {
+        seen.push(payload, ctx);
+        sys.calls.push("handler");
+      },
+    });
+    expect(sys.calls[0]).toBe("setParentDeathSignal 9");
+    expect(sys.calls[1]).toStartWith(`mount overlay overlay ${R} `);
+    expect(sys.calls[2]).toBe("mount overlay overlay /rt/extra/0 flags=0x1 lowerdir=/s/a:/rt/empty0,redirect_dir=off,metacopy=off,index=off,userxattr");
+    expect(sys.calls[3]).toBe("handler");
+    expect(seen).toEqual([{ from: "/ctx" }, { rootfs: R, extra: { builder: "/rt/extra/0" } }]);
+    expect(sys.calls.some((c) => c.startsWith("pivotRoot") || c.startsWith("mount proc"))).toBe(false);
+  });
+
+  test("an unknown op is an error before anything is mounted", async () => {
+    const sys = new FakeSys();
+    await expect(runOp(sys, opSpec(), {})).rejects.toThrow('unknown container op "copy"');
+    expect(sys.calls.filter((c) => c.startsWith("mount"))).toEqual([]);
+  });
+});
