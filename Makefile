@@ -30,7 +30,7 @@ lint: node_modules/.installed
 check: typecheck lint
 
 bench: setup build
-	$(BUN) run bench/main.ts
+	$(BUN) run bench/main.ts $(BENCH)
 
 demo: setup build
 	bash scripts/demo.sh
@@ -39,7 +39,7 @@ e2e: setup build
 	$(BUN) test test/e2e-redis
 
 conformance: setup build
-	$(BUN) run test/conformance/differential/main.ts
+	$(BUN) run test/conformance/differential/main.ts $(CASES)
 
 clean:
 	rm -rf dist
