@@ -1,15 +1,12 @@
 import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
-import { posix, join } from "node:path";
+import { posix } from "node:path";
 import type * as TarStream from "tar-stream";
-import { StoreError } from "../errors.ts";
 
-// Image archives (docker save / OCI archives) through tar-stream. Loaded
+// Image archives (docker save / OCI archives) through tar-stream, loaded
 // lazily: tar-stream pulls in node:stream, which costs every kiln start-up
-// (scripts/lint.ts, SLOW_TO_LOAD). Archive entry names are only ever used as
-// map keys, never as paths on disk: a hostile archive cannot write anywhere.
+// (scripts/lint.ts, SLOW_TO_LOAD). This file writes them; _tar-members.ts reads.
 
-function tarStream(): typeof TarStream {
+export function tarStream(): typeof TarStream {
   return require("tar-stream") as typeof TarStream;
 }
 
@@ -19,7 +16,7 @@ interface Emitter {
 }
 
 /** Resolve when a writable wants more, reject if it closes first. */
-function drained(w: Emitter): Promise<void> {
+export function drained(w: Emitter): Promise<void> {
   return new Promise((resolve, reject) => {
     const onDrain = () => {
       w.off("close", onClose);
@@ -98,65 +95,4 @@ export class TarWriter {
     this.pack.finalize();
     await this.pump;
   }
-}
-
-/** A spooled archive: member name → temp file holding its bytes (links resolved). */
-export interface Spooled {
-  files: Map<string, string>;
-  /** The temp file of `name`, following symlinks and hard links inside the archive. */
-  path(name: string): string | undefined;
-}
-
-/**
- * Copy every regular member of a tar stream into `dir` (as numbered files),
- * because the index of an image archive (manifest.json) may come last.
- */
-export async function spoolTar(input: ReadableStream<Uint8Array>, dir: string): Promise<Spooled> {
-  const extract = tarStream().extract();
-  const files = new Map<string, string>();
-  const links = new Map<string, string>();
-  let n = 0;
-  const consume = (async () => {
-    for await (const entry of extract) {
-      const h = entry.header;
-      const name = memberName(h.name);
-      if (h.type === "file" || h.type === "contiguous-file") {
-        const path = join(dir, String(n++));
-        const fh = await open(path, "wx", 0o600);
-        try {
-          for await (const chunk of entry as unknown as AsyncIterable<Uint8Array>) await fh.write(chunk);
-        } finally {
-          await fh.close();
-        }
-        files.set(name, path);
-        continue;
-      }
-      if (h.type === "symlink" && h.linkname) links.set(name, memberName(posix.join(posix.dirname(name), h.linkname)));
-      if (h.type === "link" && h.linkname) links.set(name, memberName(h.linkname));
-      entry.resume();
-    }
-  })();
-  const feed = (async () => {
-    for await (const chunk of input as unknown as AsyncIterable<Uint8Array>) {
-      if (!extract.write(chunk)) {
-        await drained(extract);
-      }
-    }
-    (extract as unknown as { end(): void }).end();
-  })();
-  try {
-    await Promise.all([consume, feed]);
-  } catch (err) {
-    extract.destroy();
-    throw new StoreError("E_STORE", `the archive is not a readable tar: ${(err as Error).message}`, {
-      cause: err,
-      hint: "kiln load reads the output of 'docker save', 'kiln save' or an OCI archive (plain or compressed)",
-    });
-  }
-  const path = (name: string): string | undefined => {
-    let key = memberName(name);
-    for (let i = 0; i < 40 && !files.has(key) && links.has(key); i++) key = links.get(key)!;
-    return files.get(key);
-  };
-  return { files, path };
 }

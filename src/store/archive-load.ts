@@ -15,8 +15,8 @@ import {
   type ImageIndex,
   type Manifest,
 } from "../image/index.ts";
-import { decompressStream, encodeLayer } from "../layer/index.ts";
-import { spoolTar, type Spooled } from "./_tar.ts";
+import { decompressStream, detectCompression, encodeLayer } from "../layer/index.ts";
+import { indexTarFile, spoolTar, type ArchiveMembers } from "./_tar-members.ts";
 import type { Store } from "./store.ts";
 import { removeTree } from "./tree.ts";
 
@@ -29,13 +29,13 @@ function broken(what: string): StoreError {
   });
 }
 
-async function readMember(archive: Spooled, name: string): Promise<Uint8Array> {
-  const path = archive.path(name);
-  if (!path) throw broken(`${name} is missing`);
-  return Bun.file(path).bytes();
+async function readMember(archive: ArchiveMembers, name: string): Promise<Uint8Array> {
+  const member = archive.get(name);
+  if (!member) throw broken(`${name} is missing`);
+  return new Uint8Array(await member.arrayBuffer());
 }
 
-async function readJsonMember<T>(archive: Spooled, name: string): Promise<T> {
+async function readJsonMember<T>(archive: ArchiveMembers, name: string): Promise<T> {
   try {
     return JSON.parse(new TextDecoder().decode(await readMember(archive, name))) as T;
   } catch (err) {
@@ -62,7 +62,7 @@ function reportLoaded(refs: string[], id: Digest, report: LoadReporter): void {
  * OCI-style blobs/). Layers are stored gzip-compressed, like kiln's own; a
  * layer the store already has (same diff id) is not stored twice.
  */
-async function loadDockerArchive(store: Store, archive: Spooled, report: LoadReporter): Promise<void> {
+async function loadDockerArchive(store: Store, archive: ArchiveMembers, report: LoadReporter): Promise<void> {
   const entries = await readJsonMember<{ Config: string; RepoTags?: string[] | null; Layers: string[] }[]>(archive, "manifest.json");
   if (!Array.isArray(entries)) throw broken("manifest.json is not a list");
   const known = new Map<Digest, Descriptor>();
@@ -77,9 +77,9 @@ async function loadDockerArchive(store: Store, archive: Spooled, report: LoadRep
       let descriptor = known.get(diffId);
       let size: number | undefined;
       if (!descriptor || !store.hasBlob(descriptor.digest)) {
-        const path = archive.path(entry.Layers[i]!);
-        if (!path) throw broken(`layer ${entry.Layers[i]} is missing`);
-        const encoded = encodeLayer(decompressStream(Bun.file(path).stream()), "gzip");
+        const member = archive.get(entry.Layers[i]!);
+        if (!member) throw broken(`layer ${entry.Layers[i]} is missing`);
+        const encoded = encodeLayer(decompressStream(member.stream()), "gzip");
         const blob = await store.putBlob(encoded.stream);
         const done = await encoded.done;
         if (done.diffId !== diffId) {
@@ -113,15 +113,15 @@ function refsOf(d: Descriptor): string[] {
 }
 
 /** An OCI archive (index.json only): blobs are stored as they are, verified against their digests. */
-async function loadOciArchive(store: Store, archive: Spooled, report: LoadReporter): Promise<void> {
+async function loadOciArchive(store: Store, archive: ArchiveMembers, report: LoadReporter): Promise<void> {
   const index = await readJsonMember<ImageIndex>(archive, "index.json");
   const putMember = async (d: Descriptor): Promise<void> => {
-    const path = archive.path(`blobs/sha256/${digestHex(d.digest)}`);
-    if (!path) {
+    const member = archive.get(`blobs/sha256/${digestHex(d.digest)}`);
+    if (!member) {
       if (store.hasBlob(d.digest)) return;
       throw broken(`blob ${d.digest} is missing`);
     }
-    await store.putBlob(Bun.file(path).stream(), { digest: d.digest, size: d.size });
+    await store.putBlob(member.stream(), { digest: d.digest, size: d.size });
   };
   for (const top of index.manifests ?? []) {
     let desc = top;
@@ -140,17 +140,28 @@ async function loadOciArchive(store: Store, archive: Spooled, report: LoadReport
   }
 }
 
+/** The members of an archive: sliced from a plain tar file in place, spooled to `dir` otherwise. */
+async function openArchive(input: ReadableStream<Uint8Array> | string, dir: string): Promise<ArchiveMembers> {
+  if (typeof input === "string") {
+    const head = new Uint8Array(await Bun.file(input).slice(0, 16).arrayBuffer());
+    if (detectCompression(head) === "none") return indexTarFile(input);
+    input = Bun.file(input).stream();
+  }
+  return spoolTar(decompressStream(input), dir);
+}
+
 /**
- * docker load: read an image archive (plain or compressed) from `input`. The
- * archive is spooled to the store's tmp/ first, because its index may come last.
+ * docker load: read an image archive (plain or compressed) from a file or a
+ * stream. A stream is spooled to the store's tmp/ first, because its index
+ * (manifest.json) may come last.
  */
-export async function loadArchive(store: Store, input: ReadableStream<Uint8Array>, report: LoadReporter): Promise<void> {
+export async function loadArchive(store: Store, input: ReadableStream<Uint8Array> | string, report: LoadReporter): Promise<void> {
   const dir = await store.tempDir("load");
   try {
-    const archive = await spoolTar(decompressStream(input), dir);
-    if (archive.path("manifest.json")) await loadDockerArchive(store, archive, report);
-    else if (archive.path("index.json")) await loadOciArchive(store, archive, report);
-    else throw broken(archive.files.size === 0 ? "it is empty" : "it has neither manifest.json nor index.json");
+    const archive = await openArchive(input, dir);
+    if (archive.get("manifest.json")) await loadDockerArchive(store, archive, report);
+    else if (archive.get("index.json")) await loadOciArchive(store, archive, report);
+    else throw broken(archive.count === 0 ? "it is empty" : "it has neither manifest.json nor index.json");
   } finally {
     removeTree(dir);
   }

@@ -17,8 +17,7 @@ export default defineCommand({
       throw new UsageError("requested load from stdin, but stdin is empty", { hint: "pipe an archive in, or use -i FILE" });
     }
     using store = await openStore();
-    const stream = input ? Bun.file(input).stream() : Bun.stdin.stream();
-    await loadArchive(store, stream, (line) => {
+    await loadArchive(store, input ?? Bun.stdin.stream(), (line) => {
       if (!args.quiet || line.startsWith("Loaded image")) printOut(`${line}\n`);
     });
   },
