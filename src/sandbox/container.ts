@@ -95,15 +95,19 @@ function removeStubs(upperDir: string, created: string[]): void {
   }
 }
 
-/** Run one container to completion. Throws SandboxError when it could not be set up. */
-export async function runContainer(spec: ContainerSpec, io: RunIO = {}): Promise<RunResult> {
+/**
+ * Run one container to completion. Throws SandboxError when it could not be
+ * set up. `internal.init` replaces kiln's own entry point as the init program
+ * (tests register test ops in their own entry).
+ */
+export async function runContainer(spec: ContainerSpec, io: RunIO = {}, internal: { init?: string[] } = {}): Promise<RunResult> {
   const t = hostTools();
   const runtime = mkdtempSync(join(dirname(spec.rootfs.workDir), ".kiln-run-"));
   try {
     const isExec = spec.process.kind === "exec";
     const tty = spec.process.kind === "exec" && spec.process.tty === true;
     prepareInit(spec, runtime);
-    const argv = containerArgv(spec.process.kind, spec.network, [...selfArgv(), "__init", join(runtime, "spec.json")], t);
+    const argv = containerArgv(spec.process.kind, spec.network, [...(internal.init ?? selfArgv()), "__init", join(runtime, "spec.json")], t);
     const proc = Bun.spawn(argv, {
       // With a terminal the init replaces all three with it. fd 3 is a socket:
       // the init reports on it and, for a terminal, waits for our answer.

@@ -11,3 +11,4 @@ export type { ContainerSpec, ExecProcess, OpHandler, OpProcess } from "./spec.ts
 export { DEFAULT_PATH } from "./spec.ts";
 export { runContainer, type RunIO, type RunResult } from "./container.ts";
 export { runInit } from "./init.ts";
+export { ensureUserNamespace } from "./rootless.ts";
