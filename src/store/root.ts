@@ -1,5 +1,5 @@
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { isRealRoot } from "../util/userns.ts";
 
 /**
@@ -16,7 +16,10 @@ export function defaultStoreRoot(env: Record<string, string | undefined> = proce
   return join(env.HOME || homedir(), ".local/share/kiln");
 }
 
-/** The store root for `opts.root`, else $KILN_ROOT, else the default. */
+/**
+ * The store root for `opts.root`, else $KILN_ROOT, else the default, made
+ * absolute: snapshot paths become overlay mount options and skopeo paths.
+ */
 export function resolveStoreRoot(root?: string, env: Record<string, string | undefined> = process.env): string {
-  return root || env.KILN_ROOT || defaultStoreRoot(env);
+  return resolve(root || env.KILN_ROOT || defaultStoreRoot(env));
 }

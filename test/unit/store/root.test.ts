@@ -18,6 +18,7 @@ describe("where the store lives", () => {
   test("--root wins over KILN_ROOT, which wins over the default", () => {
     expect(resolveStoreRoot("/a", { KILN_ROOT: "/b" })).toBe("/a");
     expect(resolveStoreRoot(undefined, { KILN_ROOT: "/b" })).toBe("/b");
+    expect(resolveStoreRoot("rel/store", {})).toBe(`${process.cwd()}/rel/store`);
     expect(resolveStoreRoot(undefined, { KILN_IN_USERNS: "1", HOME: "/h" })).toBe("/h/.local/share/kiln");
   });
 });
