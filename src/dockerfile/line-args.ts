@@ -17,7 +17,9 @@ export function splitWords(rest: string, escape: EscapeToken): string[] {
   let inWord = false;
   let quote = "";
   let blankOK = false;
-  const chars = Array.from(rest);
+  // UTF-16 units are enough: quotes, spaces and the escape are all in the BMP,
+  // and a surrogate pair is copied unit by unit all the same.
+  const chars = rest;
   const flush = (): void => {
     if (blankOK || word.length > 0) words.push(word);
     word = "";
