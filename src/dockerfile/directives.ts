@@ -1,9 +1,8 @@
-import { isGoSpace } from "./_text.ts";
-
 // Parser directives: `# syntax=`, `# escape=`, `# check=` at the very top of a
 // Dockerfile. They are only recognised until the first line that is not one
 // (a blank line, another comment or an instruction ends the search), each may
 // appear once, and names are case-insensitive (BuildKit's DirectiveParser).
+import { isGoSpace } from "./_text.ts";
 
 /** A recognised parser directive. */
 export interface Directive {
