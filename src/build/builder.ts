@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { BuildError } from "../errors.ts";
-import { buildStageGraph, lowerInstructions, parseDockerfile, type Instruction, type StageGraph } from "../dockerfile/index.ts";
+import { buildStageGraph, lowerInstructions, parseDockerfile, PLATFORM_ARGS, type Instruction, type StageGraph } from "../dockerfile/index.ts";
 import { familiarName, formatPlatform, hostPlatform, parsePlatform, parseReference, platformMatches, type Digest, type Platform } from "../image/index.ts";
 import type { ImageRecord } from "../store/index.ts";
 import { declareMetaArg, newArgScope, unusedBuildArgs } from "./args.ts";
@@ -85,7 +85,15 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<{ id
   }
   const { graph, escape } = parse(req);
   let args = newArgScope(req.buildArgs, req.env);
-  for (const [k, v] of Object.entries(graph.metaEnv)) args = declareMetaArg(args, k, v);
+  // Global ARGs as the classic builder sees them: only those the Dockerfile declares. The
+  // platform args (TARGETPLATFORM…) help FROM lines, but inside a stage an ARG without value
+  // stays empty unless --build-arg sets it, as in Docker 20.10's classic builder.
+  for (const a of graph.metaArgs) {
+    for (const d of a.args) {
+      const auto = PLATFORM_ARGS.includes(d.key) && d.value === undefined;
+      args = declareMetaArg(args, d.key, auto ? undefined : graph.metaEnv[d.key]);
+    }
+  }
 
   // Step numbers: global ARGs first, then each built stage's FROM and instructions, the --label steps last.
   let n = 0;

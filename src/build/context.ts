@@ -61,23 +61,31 @@ export class BuildContext implements SourceTree {
     const cached = this.entries.get(rel);
     if (cached !== undefined) return cached ?? undefined;
     let entry: ContextEntry | null = null;
-    if (rel === "" || !this.ignore?.matches(rel)) {
-      const st = lstatSync(rel === "" ? this.root : `${this.root}/${rel}`, { bigint: true, throwIfNoEntry: false });
-      const kind = st && kindOf(st);
-      if (st && kind) {
-        entry = {
-          rel,
-          kind,
-          perm: Number(st.mode) & 0o7777,
-          size: kind === "file" ? Number(st.size) : 0,
-          mtimeMs: Number(st.mtimeNs / 1_000_000n),
-          link: kind === "symlink" ? readlinkSync(`${this.root}/${rel}`) : undefined,
-          stat: st,
-        };
-      }
+    const excluded = rel !== "" && this.ignore?.matches(rel) === true;
+    const st = lstatSync(rel === "" ? this.root : `${this.root}/${rel}`, { bigint: true, throwIfNoEntry: false });
+    const kind = st && kindOf(st);
+    if (st && kind && !excluded) {
+      entry = {
+        rel,
+        kind,
+        perm: Number(st.mode) & 0o7777,
+        size: kind === "file" ? Number(st.size) : 0,
+        mtimeMs: Number(st.mtimeNs / 1_000_000n),
+        link: kind === "symlink" ? readlinkSync(`${this.root}/${rel}`) : undefined,
+        stat: st,
+      };
+    } else if (st && kind === "dir" && excluded && !this.ignore!.canSkipDir(rel) && this.hasIncluded(rel)) {
+      // An excluded directory with a `!`-included file below: the docker CLI sends the file,
+      // and the daemon recreates the directory around it (0755, root, just now).
+      entry = { rel, kind, perm: 0o755, size: 0, mtimeMs: Date.now(), stat: st };
     }
     this.entries.set(rel, entry);
     return entry ?? undefined;
+  }
+
+  /** Does anything below the directory `rel` survive .dockerignore? */
+  private hasIncluded(rel: string): boolean {
+    return readdirSync(`${this.root}/${rel}`).some((name) => this.lookup(`${rel}/${name}`) !== undefined);
   }
 
   /**
@@ -103,13 +111,9 @@ export class BuildContext implements SourceTree {
       for (const name of names) {
         const childRel = joinRel(dirRel, name);
         const child = this.lookup(childRel);
-        if (child) {
-          out.push(child);
-          if (child.kind === "dir") visit(childRel);
-        } else if (this.ignore?.matches(childRel) && !this.ignore.canSkipDir(childRel)) {
-          // Excluded, but a `!pattern` may bring back something below it.
-          if (lstatSync(`${this.root}/${childRel}`, { throwIfNoEntry: false })?.isDirectory()) visit(childRel);
-        }
+        if (!child) continue;
+        out.push(child);
+        if (child.kind === "dir") visit(childRel);
       }
     };
     if (top) {

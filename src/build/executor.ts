@@ -27,6 +27,8 @@ export interface RunRequest {
   network: "host" | "none";
   extraHosts: { host: string; ip: string }[];
   mounts: { source: string; target: string; readonly?: boolean }[];
+  /** The image's VOLUMEs: Docker keeps RUN's changes under them out of the image. */
+  volumes: string[];
   output: OutputMode;
   /** Called with the container id before it starts (` ---> Running in …`). */
   onStart(id: string): void;

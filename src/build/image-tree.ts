@@ -2,13 +2,29 @@
  * An image's root filesystem as a COPY --from source tree: the merged
  * read-only mount the copy op gets for another stage or image. Paths resolve
  * inside it (resolveInRoot); hashes are Docker's, with the files' real owners
- * (Docker hashes image sources as they are on disk, without user names).
+ * and — unlike context files — their user and group names, which Docker's
+ * daemon looks up in the host's /etc/passwd and /etc/group (checked against
+ * dockerd 20.10: a root-owned file hashes with uname "root").
  */
-import { lstatSync, readdirSync, readlinkSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { resolveInRoot } from "../layer/index.ts";
 import { kindOf } from "./context.ts";
 import type { SourceEntry, SourceTree } from "./copy-plan.ts";
 import { dirSourceHash, hashEntry } from "./source-hash.ts";
+
+/** id → name from a host passwd/group file (what Go's os/user does without cgo). */
+function namesFrom(file: string): Map<number, string> {
+  const m = new Map<number, string>();
+  try {
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+      const f = line.split(":");
+      if (f[0] && f[2] && /^\d+$/.test(f[2]) && !m.has(Number(f[2]))) m.set(Number(f[2]), f[0]);
+    }
+  } catch {
+    // no names: hashed with empty ones
+  }
+  return m;
+}
 
 interface ImageEntry extends SourceEntry {
   uid: number;
@@ -18,6 +34,8 @@ interface ImageEntry extends SourceEntry {
 
 export class ImageTree implements SourceTree {
   private readonly memo = new Map<string, ImageEntry | null>();
+  private users?: Map<number, string>;
+  private groups?: Map<number, string>;
 
   constructor(
     readonly root: string,
@@ -64,7 +82,11 @@ export class ImageTree implements SourceTree {
   }
 
   private hashOf(e: ImageEntry): string {
-    return hashEntry({ name: e.rel, kind: e.kind, perm: e.perm, size: e.size, uid: e.uid, gid: e.gid, uname: "", gname: "", link: e.link }, this.pathOf(e.rel));
+    this.users ??= namesFrom("/etc/passwd");
+    this.groups ??= namesFrom("/etc/group");
+    const uname = this.users.get(e.uid) ?? "";
+    const gname = this.groups.get(e.gid) ?? "";
+    return hashEntry({ name: e.rel, kind: e.kind, perm: e.perm, size: e.size, uid: e.uid, gid: e.gid, uname, gname, link: e.link }, this.pathOf(e.rel));
   }
 
   sourceHash(source: SourceEntry): string {

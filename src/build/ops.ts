@@ -26,7 +26,7 @@ export interface CopyOpPayload {
   chmod?: ModeSpec;
   items?: CopyItem[];
   extract?: boolean[];
-  /** COPY --from: the name of the mounted image (ContainerSpec.extraRootfs) and the source paths. */
+  /** COPY --from: the name of the mounted image (ContainerSpec.extraRootfs) and the source paths (copied before `items`). */
   from?: { name: string; sources: string[]; description: string };
   /** Host path of the JSON result ({ hashes }). */
   resultPath: string;
@@ -48,10 +48,10 @@ export async function copyOp(payload: unknown, ctx: OpContext): Promise<void> {
     const root = ctx.extra[p.from.name];
     if (!root) throw new BuildError("E_INTERNAL", `copy op: ${p.from.description} is not mounted`);
     const planned = planSources(new ImageTree(root, p.from.description), p.from.sources, p.cmd);
-    checkDestination(p.cmd, planned.length, p.rawDest);
-    items = planned.map((x) => x.item);
+    checkDestination(p.cmd, planned.length + items.length, p.rawDest);
+    items = [...planned.map((x) => x.item), ...items];
     hashes = planned.map((x) => x.hash);
-    extract = [];
+    extract = [...planned.map(() => false), ...extract];
   }
   const warnings: string[] = [];
   for (const [i, item] of items.entries()) {

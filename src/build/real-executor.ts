@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "nod
 import { join } from "node:path";
 import { BuildError, KilnError } from "../errors.ts";
 import { chainIds, EMPTY_LAYER_DIFF_ID, type Digest, type Platform } from "../image/index.ts";
-import { diffUpperDir, encodeLayer, type LayerCompression } from "../layer/index.ts";
+import { applyVolumeRules, diffUpperDir, encodeLayer, type LayerCompression } from "../layer/index.ts";
 import { runContainer, type ContainerSpec } from "../sandbox/index.ts";
 import { removeTree, type ImageRecord, type Store } from "../store/index.ts";
 import { overlayXattrNamespace } from "../util/userns.ts";
@@ -60,7 +60,7 @@ export class RealExecutor implements Executor {
     const id = newContainerId();
     req.onStart(id);
     const io: Io = req.output === "inherit" ? { stdin: "ignore", stdout: "inherit", stderr: "inherit" } : { stdin: "ignore", stdout: "pipe", stderr: "pipe" };
-    const r = await this.inContainer(parent, { id, process: { kind: "exec", argv: req.argv, env: req.env, cwd: req.cwd, user: req.user }, network: req.network, mounts: req.mounts, extraHosts: req.extraHosts }, io);
+    const r = await this.inContainer(parent, { id, process: { kind: "exec", argv: req.argv, env: req.env, cwd: req.cwd, user: req.user }, network: req.network, mounts: req.mounts, extraHosts: req.extraHosts }, io, req.volumes);
     return { ...r, containerId: id };
   }
 
@@ -104,7 +104,7 @@ export class RealExecutor implements Executor {
   }
 
   /** One temporary container over `parent`; on success its upper dir becomes the step's layer. */
-  private async inContainer(parent: ImageRecord | undefined, spec: Omit<ContainerSpec, "rootfs">, io?: Io): Promise<{ exitCode: number; stdout?: string; stderr?: string; layer?: StepLayer }> {
+  private async inContainer(parent: ImageRecord | undefined, spec: Omit<ContainerSpec, "rootfs">, io?: Io, volumes: string[] = []): Promise<{ exitCode: number; stdout?: string; stderr?: string; layer?: StepLayer }> {
     const lowerDirs = parent ? await this.store.prepareSnapshots(parent) : [];
     const tmp = await this.store.tempDir("step");
     const upper = join(tmp, "upper");
@@ -121,6 +121,7 @@ export class RealExecutor implements Executor {
         throw err;
       }
       if (r.exitCode !== 0) return r;
+      if (volumes.length > 0) applyVolumeRules(upper, lowerDirs, volumes, overlayXattrNamespace());
       return { ...r, layer: await this.commitUpper(parent, upper, lowerDirs) };
     } finally {
       // overlay leaves work/work with mode 000: make the tree removable first

@@ -198,6 +198,7 @@ export class StageRunner {
           network,
           extraHosts: env.extraHosts,
           mounts: mounts.mounts,
+          volumes: Object.keys(state.config.Volumes ?? {}),
           output: live ? "inherit" : "capture",
           onStart: (id) => {
             containerId = id;

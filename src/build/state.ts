@@ -146,7 +146,8 @@ export function applyMeta(state: StageState, change: MetaChange): MetaResult {
       const ports = new Map(Object.entries(config.ExposedPorts ?? {}));
       for (const p of parseExposedPorts(change.ports)) ports.set(p, {});
       config.ExposedPorts = sortedRecord(ports);
-      return next(`EXPOSE ${change.ports.join(" ")}`);
+      // Docker's parser sorts EXPOSE's words (instructions/parse.go parseExpose).
+      return next(`EXPOSE ${[...change.ports].sort().join(" ")}`);
     }
     case "VOLUME": {
       const vols = new Map(Object.entries(config.Volumes ?? {}));

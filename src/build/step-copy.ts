@@ -30,27 +30,39 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
   const chmod = inst.chmod ? parseChmod(inst.chmod) : undefined;
   const extra: Record<string, string> = { ...(inst.chmod ? { chmod: inst.chmod } : {}) };
 
+  const items: CopyItem[] = [];
+  const extract: boolean[] = [];
+  const hashes: string[] = [];
+  const sources: Record<string, string> = {};
+  let tmp: string | undefined;
+  // Heredoc sources (`COPY <<EOF /x`, BuildKit's syntax): files written here, copied like context files.
+  for (const c of inst.contents) {
+    tmp ??= await env.tempDir();
+    const path = `${tmp}/heredoc-${items.length}`;
+    await Bun.write(path, c.content, { mode: 0o644 });
+    items.push({ path, name: c.name, kind: "file", perm: 0o644, mtime: Math.floor(Date.now() / 1000) });
+    extract.push(false);
+    const hash = `file:${hashEntryBytes({ name: c.name, kind: "file", perm: 0o644, size: Buffer.byteLength(c.content), uid: 0, gid: 0, uname: "", gname: "" }, Buffer.from(c.content))}`;
+    hashes.push(hash);
+    sources[`<<${c.name}`] = hash;
+  }
+
   if (inst.kind === "COPY" && inst.from) {
     const from = await sourceImage(runner, inst.from);
-    const sources = inst.sources.map(cleanSourcePath);
+    const paths = inst.sources.map(cleanSourcePath);
     await runner.commitStep({
-      command: `${cmd} --from=${from.image.id}${inst.chown ? ` --chown=${inst.chown}` : ""} ${JSON.stringify(sources)} in ${inst.dest}`,
+      command: `${cmd} --from=${from.image.id}${inst.chown ? ` --chown=${inst.chown}` : ""} ${JSON.stringify(paths)} ${JSON.stringify(hashes)} in ${inst.dest}`,
       config: state.config,
       extra,
       perform: async (parent) => {
-        const r = await env.exec.copy(parent, { cmd, dest, rawDest: inst.dest, chown: inst.chown, chmod, from: { ...from, sources } });
-        const comment = copyComment(cmd, inst.chown, r.hashes ?? [], inst.dest);
+        const r = await env.exec.copy(parent, { cmd, dest, rawDest: inst.dest, chown: inst.chown, chmod, items, extract, from: { ...from, sources: paths } });
+        const comment = copyComment(cmd, inst.chown, [...(r.hashes ?? []), ...hashes], inst.dest);
         return { layer: r.layer, createdBy: nopCreatedBy(state.config, comment, "joined") };
       },
     }, state);
     return;
   }
 
-  const items: CopyItem[] = [];
-  const extract: boolean[] = [];
-  const hashes: string[] = [];
-  const sources: Record<string, string> = {};
-  let tmp: string | undefined;
   const unpack = inst.kind === "ADD" && inst.unpack !== false;
   for (const src of inst.sources) {
     if (isUrl(src)) {
@@ -72,17 +84,6 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
       if (p.item.kind === "file") sources[p.rel] = p.hash;
       else for (const e of ctx.walk(p.rel)) if (e.rel !== p.rel) sources[e.rel] = ctx.hashOf(e);
     }
-  }
-  for (const c of inst.contents) {
-    tmp ??= await env.tempDir();
-    const path = `${tmp}/heredoc-${items.length}`;
-    await Bun.write(path, c.content, { mode: 0o644 });
-    const mtime = Math.floor(Date.now() / 1000);
-    items.push({ path, name: c.name, kind: "file", perm: 0o644, mtime });
-    extract.push(false);
-    const hash = `file:${hashEntryBytes({ name: c.name, kind: "file", perm: 0o644, size: Buffer.byteLength(c.content), uid: 0, gid: 0, uname: "", gname: "" }, Buffer.from(c.content))}`;
-    hashes.push(hash);
-    sources[`<<${c.name}`] = hash;
   }
   checkDestination(cmd, items.length, inst.dest);
   const createdBy = nopCreatedBy(state.config, copyComment(cmd, inst.chown, hashes, inst.dest), "joined");

@@ -18,7 +18,7 @@ import { errnoCode, LayerError } from "../errors.ts";
 import { decompressStream } from "./decompress.ts";
 import { normaliseEntryName, resolveInRoot } from "./scoped-path.ts";
 import { TarReader } from "./tar-reader.ts";
-import { WHITEOUT_PREFIX } from "./whiteout.ts";
+import { isOpaqueDir, lowerKindAt, WHITEOUT_PREFIX, type XattrNamespace } from "./whiteout.ts";
 
 /**
  * --chmod, parsed by the build: an octal mode, or chmod(1) symbolic clauses
@@ -97,6 +97,21 @@ export function listTree(dir: string): CopyTreeEntry[] {
   return out;
 }
 
+/**
+ * Go's filepath.Join(root, path) cleans `path` lexically before Docker follows
+ * symlinks in it (FollowSymlinkInScope): "/link/.." is "/" whatever /link
+ * points to. resolveInRoot applies ".." after symlinks, so clean first.
+ */
+function lexicalClean(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return `/${out.join("/")}`;
+}
+
 function isDir(path: string): boolean {
   return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
@@ -140,7 +155,7 @@ function mkdirAllNew(root: string, path: string, id: CopyIdentity): void {
  * directory that exists is left alone, a non-directory there is an error.
  */
 export function makeDirInRoot(root: string, path: string): void {
-  const dir = resolveInRoot(root, path);
+  const dir = resolveInRoot(root, lexicalClean(path));
   const st = lstatSync(dir, { throwIfNoEntry: false });
   if (st?.isDirectory()) return;
   if (st) throw new LayerError("E_LAYER", `Cannot mkdir: ${path} is not a directory`, { hint: "remove that file in an earlier step, or choose another WORKDIR" });
@@ -210,7 +225,7 @@ function copyDirectory(root: string, item: CopyItem, dest: string, req: CopyRequ
 /** Apply a COPY/ADD (sources already resolved and downloaded) to the container root `root`. */
 export function copyIntoRoot(root: string, req: CopyRequest): void {
   const endsInSlash = req.dest.endsWith("/");
-  const dest = resolveInRoot(root, req.dest);
+  const dest = resolveInRoot(root, lexicalClean(req.dest));
   for (const item of req.items) {
     if (item.kind === "dir") {
       copyDirectory(root, item, dest, req);
@@ -253,7 +268,7 @@ export async function extractArchive(
   onWarning?: (msg: string) => void,
   opts: { preserveOwnership?: boolean } = {},
 ): Promise<void> {
-  const destDir = resolveInRoot(root, dest);
+  const destDir = resolveInRoot(root, lexicalClean(dest));
   mkdirAllNew(root, destDir, { uid: 0, gid: 0 });
   const reader = new TarReader(decompressStream(Bun.file(archivePath).stream()));
   const dirs: [string, number, number][] = [];
@@ -318,5 +333,52 @@ async function writeBody(path: string, reader: TarReader): Promise<void> {
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The entry lower dirs show at `rel` (top-most visible one), if it is a directory. */
+function lowerDirStat(rel: string, lowerDirs: string[], ns: XattrNamespace) {
+  if (lowerKindAt(rel, lowerDirs, ns) !== "dir") return undefined;
+  for (const l of lowerDirs) {
+    const st = lstatSync(`${l}/${rel}`, { throwIfNoEntry: false });
+    if (st) return st;
+  }
+  return undefined;
+}
+
+/**
+ * Docker runs a RUN with each VOLUME of the image mounted as an anonymous
+ * volume: what the command writes there never reaches the image, and the
+ * mount creates the volume's directory (0755, root) when the image lacks it.
+ * Applied to the step's upper dir after the command: changes under volume
+ * paths are dropped, missing mount points created, and directories that were
+ * only copied up on the way to a dropped change are removed again.
+ */
+export function applyVolumeRules(upper: string, lowerDirs: string[], volumes: string[], ns: XattrNamespace): void {
+  for (const v of [...volumes].sort()) {
+    const rel = lexicalClean(v).slice(1);
+    if (rel === "") continue;
+    rmSync(`${upper}/${rel}`, { recursive: true, force: true });
+    if (lowerKindAt(rel, lowerDirs, ns) === undefined) {
+      const parts = rel.split("/");
+      for (let i = 1; i <= parts.length; i++) {
+        const p = parts.slice(0, i).join("/");
+        if (lstatSync(`${upper}/${p}`, { throwIfNoEntry: false })) continue;
+        const low = lowerDirStat(p, lowerDirs, ns);
+        mkdirSync(`${upper}/${p}`);
+        chmodSync(`${upper}/${p}`, low ? low.mode & 0o7777 : 0o755);
+        lchownSync(`${upper}/${p}`, low?.uid ?? 0, low?.gid ?? 0);
+        if (low) lutimesSync(`${upper}/${p}`, low.atime, low.mtime);
+      }
+      continue;
+    }
+    // Prune ancestors left empty that are unchanged copies of the lower directory.
+    for (let p = rel.slice(0, Math.max(rel.lastIndexOf("/"), 0)); p !== ""; p = p.slice(0, Math.max(p.lastIndexOf("/"), 0))) {
+      const st = lstatSync(`${upper}/${p}`, { throwIfNoEntry: false });
+      const low = lowerDirStat(p, lowerDirs, ns);
+      if (!st?.isDirectory() || !low || readdirSync(`${upper}/${p}`).length > 0 || isOpaqueDir(`${upper}/${p}`, ns)) break;
+      if (st.mode !== low.mode || st.uid !== low.uid || st.gid !== low.gid || st.mtimeMs !== low.mtimeMs) break;
+      rmSync(`${upper}/${p}`, { recursive: true });
+    }
   }
 }

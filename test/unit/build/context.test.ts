@@ -22,11 +22,12 @@ function age(dir: string, rels: string[]): void {
 }
 
 describe("the build context", () => {
-  test(".dockerignore excludes files and whole directories, ! brings files back", () => {
+  test(".dockerignore excludes files and whole directories, ! brings files back (with their directory, 0755 as Docker recreates it)", () => {
     using ctx = tempDir("ctx", { "a.txt": "", "node_modules/x/y": "", "logs/keep.log": "", "logs/drop.log": "", "src/main.ts": "" });
     const ignore = DockerIgnore.parse("node_modules\nlogs\n!logs/keep.log\n");
     const c = new BuildContext(ctx.path, ignore, new HashCache(new BuildDb(undefined)));
-    expect(c.all().map((e) => e.rel).sort()).toEqual(["a.txt", "logs/keep.log", "src", "src/main.ts"]);
+    expect(c.all().map((e) => e.rel).sort()).toEqual(["a.txt", "logs", "logs/keep.log", "src", "src/main.ts"]);
+    expect(c.lookup("logs")?.perm).toBe(0o755);
     expect(c.resolve("node_modules/x/y")).toBeUndefined();
     expect(c.resolve("logs/keep.log")?.kind).toBe("file");
   });

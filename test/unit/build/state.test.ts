@@ -12,7 +12,7 @@ describe("metadata instructions as pure state transitions (Docker 20.10 history 
     ["ENV appends", {}, { kind: "ENV", pairs: [["A", "1"], ["B", "x y"]] }, { Env: [DEFAULT_PATH, "A=1", "B=x y"] }, "/bin/sh -c #(nop)  ENV A=1 B=x y"],
     ["ENV replaces in place", { Env: ["A=0", "PATH=/x"] }, { kind: "ENV", pairs: [["A", "1"]] }, { Env: ["A=1", "PATH=/x"] }, "/bin/sh -c #(nop)  ENV A=1"],
     ["LABEL sorted map", { Labels: { z: "1" } }, { kind: "LABEL", pairs: [["a", "b c"]] }, { Labels: { a: "b c", z: "1" } }, "/bin/sh -c #(nop)  LABEL a=b c"],
-    ["EXPOSE with proto and range", {}, { kind: "EXPOSE", ports: ["80", "53/udp", "8000-8001"] }, { ExposedPorts: { "53/udp": {}, "80/tcp": {}, "8000/tcp": {}, "8001/tcp": {} } }, "/bin/sh -c #(nop)  EXPOSE 80 53/udp 8000-8001"],
+    ["EXPOSE with proto and range (history words sorted, as Docker does)", {}, { kind: "EXPOSE", ports: ["80", "53/udp", "8000-8001"] }, { ExposedPorts: { "53/udp": {}, "80/tcp": {}, "8000/tcp": {}, "8001/tcp": {} } }, "/bin/sh -c #(nop)  EXPOSE 53/udp 80 8000-8001"],
     ["VOLUME as %v", {}, { kind: "VOLUME", paths: ["/data", "/logs"] }, { Volumes: { "/data": {}, "/logs": {} } }, "/bin/sh -c #(nop)  VOLUME [/data /logs]"],
     ["USER", {}, { kind: "USER", user: "app:app" }, { User: "app:app" }, "/bin/sh -c #(nop)  USER app:app"],
     ["WORKDIR absolute, one space", {}, { kind: "WORKDIR", path: "/app" }, { WorkingDir: "/app" }, "/bin/sh -c #(nop) WORKDIR /app"],
