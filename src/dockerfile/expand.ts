@@ -5,7 +5,7 @@
 // Heredoc sources are expanded "raw" (quotes kept as text), as BuildKit does.
 import type { DockerfileError } from "../errors.ts";
 import type { EscapeToken } from "./directives.ts";
-import type { Instruction, KeyValue, SourceContent } from "./instructions.ts";
+import type { AddInstruction, CopyInstruction, Instruction, KeyValue, SourceContent } from "./instructions.ts";
 import { locateError, type SourceContext } from "./range.ts";
 import { parseMount } from "./run-mount.ts";
 import { type Env, ShellLex } from "./shell-lex.ts";
@@ -54,6 +54,23 @@ export function expandInstruction<T extends Instruction>(inst: T, env: Env, opts
   }
 }
 
+/** The fields ADD and COPY share. */
+function copyFields(
+  c: AddInstruction | CopyInstruction,
+  w: (s: string) => string,
+  opt: (s: string | undefined) => string | undefined,
+  contents: (c: SourceContent[]) => SourceContent[],
+): Pick<CopyInstruction, "sources" | "dest" | "contents" | "chown" | "chmod" | "exclude"> {
+  return {
+    sources: c.sources.map(w),
+    dest: w(c.dest),
+    contents: contents(c.contents),
+    chown: opt(c.chown),
+    chmod: opt(c.chmod),
+    exclude: c.exclude.map(w),
+  };
+}
+
 function expandFields(
   inst: Instruction,
   w: (s: string) => string,
@@ -70,26 +87,9 @@ function expandFields(
     case "ARG":
       return { ...inst, args: inst.args.map((a) => ({ ...a, key: w(a.key), ...(a.value !== undefined ? { value: w(a.value) } : {}) })) };
     case "ADD":
-      return {
-        ...inst,
-        sources: inst.sources.map(w),
-        dest: w(inst.dest),
-        contents: contents(inst.contents),
-        chown: opt(inst.chown),
-        chmod: opt(inst.chmod),
-        checksum: opt(inst.checksum),
-        exclude: inst.exclude.map(w),
-      };
+      return { ...inst, ...copyFields(inst, w, opt, contents), checksum: opt(inst.checksum) };
     case "COPY":
-      return {
-        ...inst,
-        sources: inst.sources.map(w),
-        dest: w(inst.dest),
-        contents: contents(inst.contents),
-        chown: opt(inst.chown),
-        chmod: opt(inst.chmod),
-        exclude: inst.exclude.map(w),
-      };
+      return { ...inst, ...copyFields(inst, w, opt, contents) };
     case "EXPOSE":
       return { ...inst, ports: inst.ports.map(w) };
     case "VOLUME":

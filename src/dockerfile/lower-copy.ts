@@ -36,28 +36,31 @@ function needDestination(node: Node, kind: string): void {
   }
 }
 
+/** Declare the flags ADD and COPY share; the result reads them after parse(). */
+function commonFlags(f: BFlags): () => { chown?: string; chmod?: string; link: boolean; exclude: string[] } {
+  const chown = f.string("chown");
+  const chmod = f.string("chmod");
+  const link = f.bool("link");
+  const exclude = f.strings("exclude");
+  return () => ({ chown: chown(), chmod: chmod(), link: link(), exclude: exclude() });
+}
+
 /** ADD [--chown] [--chmod] [--link] [--keep-git-dir] [--checksum] [--exclude]... [--unpack] src... dest */
 export function lowerAdd(node: Node, base: InstructionBase): AddInstruction {
   needDestination(node, "ADD");
   const f = new BFlags(node.flags);
-  const chown = f.string("chown");
-  const chmod = f.string("chmod");
-  const link = f.bool("link");
+  const common = commonFlags(f);
   const keepGitDir = f.bool("keep-git-dir");
   const checksum = f.string("checksum");
-  const exclude = f.strings("exclude");
   const unpack = f.bool("unpack");
   f.parse();
   return {
     kind: "ADD",
     ...base,
     ...sourcesAndDest(node, "ADD"),
-    chown: chown(),
-    chmod: chmod(),
-    link: link(),
+    ...common(),
     keepGitDir: keepGitDir(),
     checksum: checksum(),
-    exclude: exclude(),
     unpack: f.isUsed("unpack") ? unpack() : undefined,
     json: node.json,
   };
@@ -67,23 +70,17 @@ export function lowerAdd(node: Node, base: InstructionBase): AddInstruction {
 export function lowerCopy(node: Node, base: InstructionBase): CopyInstruction {
   needDestination(node, "COPY");
   const f = new BFlags(node.flags);
-  const exclude = f.strings("exclude");
-  const parents = f.bool("parents");
-  const chown = f.string("chown");
+  const common = commonFlags(f);
   const from = f.string("from");
-  const chmod = f.string("chmod");
-  const link = f.bool("link");
+  const parents = f.bool("parents");
   f.parse();
   return {
     kind: "COPY",
     ...base,
     ...sourcesAndDest(node, "COPY"),
+    ...common(),
     from: from(),
-    chown: chown(),
-    chmod: chmod(),
-    link: link(),
     parents: parents(),
-    exclude: exclude(),
     json: node.json,
   };
 }
