@@ -1,7 +1,9 @@
 // PURE: how an overlay root is mounted. The options are fixed so that the
 // upper dir is always a complete diff (DESIGN.md "Overlay upper dir → layer"):
 // - redirect_dir=off: a renamed directory is copied up whole, never recorded
-//   as an `overlay.redirect` xattr pointing into a lower layer;
+//   as an `overlay.redirect` xattr pointing into a lower layer (in a user
+//   namespace the kernel demands `nofollow`, which also never creates one:
+//   "off" there means "off, but follow existing ones", refused with userxattr);
 // - metacopy=off: a chmod/chown copies the file's data up too, so the upper
 //   file is a complete layer entry;
 // - index=off: no inode index (it ties the upper dir to these exact lower dirs
@@ -11,8 +13,12 @@
 import type { FsParams } from "./sys.ts";
 import type { OverlaySpec } from "./spec.ts";
 
-/** Options every kiln overlay carries, in this order. */
+/** Options every kiln overlay carries, in this order (redirect_dir=nofollow instead with userxattr). */
 export const OVERLAY_FIXED_OPTIONS = ["redirect_dir=off", "metacopy=off", "index=off"] as const;
+
+function fixedOptions(userxattr: boolean): string[] {
+  return userxattr ? ["redirect_dir=nofollow", "metacopy=off", "index=off", "userxattr"] : [...OVERLAY_FIXED_OPTIONS];
+}
 
 /**
  * mount(2) copies at most one page of option data: a longer string is cut and
@@ -31,8 +37,7 @@ export function overlayOptions(o: OverlaySpec): string {
   const opts = [`lowerdir=${o.lowerDirs.map(escapeOverlayPath).join(":")}`];
   if (o.upperDir !== undefined) opts.push(`upperdir=${escapeOverlayPath(o.upperDir)}`);
   if (o.workDir !== undefined) opts.push(`workdir=${escapeOverlayPath(o.workDir)}`);
-  opts.push(...OVERLAY_FIXED_OPTIONS);
-  if (o.userxattr) opts.push("userxattr");
+  opts.push(...fixedOptions(o.userxattr));
   return opts.join(",");
 }
 
@@ -42,11 +47,10 @@ export function overlayFsParams(o: OverlaySpec): FsParams {
   for (const dir of o.lowerDirs) params.push(["lowerdir+", dir]);
   if (o.upperDir !== undefined) params.push(["upperdir", o.upperDir]);
   if (o.workDir !== undefined) params.push(["workdir", o.workDir]);
-  for (const opt of OVERLAY_FIXED_OPTIONS) {
-    const [key, value] = opt.split("=") as [string, string];
-    params.push([key, value]);
+  for (const opt of fixedOptions(o.userxattr)) {
+    const [key, value] = opt.split("=") as [string, string | undefined];
+    params.push([key, value ?? null]);
   }
-  if (o.userxattr) params.push(["userxattr", null]);
   return { fstype: "overlay", params };
 }
 

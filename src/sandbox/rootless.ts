@@ -5,7 +5,6 @@
 // inner kiln does not do it again. The re-exec is an execve in place: same
 // pid, same stdio, exit status and signals need no relaying.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import { HostError } from "../errors.ts";
 import { which } from "../util/spawn.ts";
 import { LibcSys } from "./ffi.ts";
@@ -33,12 +32,21 @@ function readOr(path: string, fallback = ""): string {
   }
 }
 
+/** This process's user: name from /etc/passwd (Bun's userInfo() reads it from $USER), uid. */
+export function currentUser(): { name: string; uid: number } {
+  const uid = process.getuid?.() ?? 0;
+  const entry = readOr("/etc/passwd")
+    .split("\n")
+    .map((l) => l.split(":"))
+    .find((f) => f[2] === String(uid));
+  return { name: entry?.[0] ?? process.env.USER ?? String(uid), uid };
+}
+
 /** What the rootless re-exec will get: sub-id ranges and the helpers that map them. */
 export function rootlessMapping(): { subuid?: SubIdRange; subgid?: SubIdRange; newuidmap?: string; newgidmap?: string; user: string } {
-  const info = userInfo();
-  const user = { name: info.username, uid: info.uid };
+  const user = currentUser();
   return {
-    user: info.username,
+    user: user.name,
     subuid: findSubIdRange(readOr("/etc/subuid"), user),
     subgid: findSubIdRange(readOr("/etc/subgid"), user),
     newuidmap: which("newuidmap", ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]),

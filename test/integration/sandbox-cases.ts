@@ -36,7 +36,8 @@ export function makeImage(dir: string, user?: AsUser, userns: "none" | "subids" 
   if (user) chownSync(dir, user.uid, user.gid);
   const script = [
     `set -e; cd ${dir}; mkdir l0 l1 l2 l3 l4`,
-    `tar -xzf ${ALPINE} -C l0`,
+    // Without sub-ids only root exists in the namespace: /etc/shadow (gid 42) cannot keep its group.
+    `tar ${userns === "root-only" ? "--no-same-owner " : ""}-xzf ${ALPINE} -C l0`,
     "for i in 1 2 3 4; do mkdir -p l$i/etc; echo layer$i > l$i/layer$i; echo motd$i > l$i/etc/motd; done",
   ].join("\n");
   const r = Bun.spawnSync([...asUserArgv(user, userns), "sh", "-c", script], { stderr: "pipe", env: cleanEnv(user ? { HOME: user.home } : {}) });
@@ -82,13 +83,21 @@ export async function runInRunner(dir: string, spec: ContainerSpec, opts: { user
   return { exitCode, stdout, stderr };
 }
 
-/** Paths in a dir tree, relative, sorted ("" for an empty tree). */
-export function listTree(dir: string): string[] {
+/** Paths in a dir tree, relative, sorted, never following symlinks ([] for a missing dir). */
+export function listTree(dir: string, prefix = ""): string[] {
+  let entries;
   try {
-    return (readdirSync(dir, { recursive: true }) as string[]).sort();
+    entries = readdirSync(join(dir, prefix), { withFileTypes: true });
   } catch {
     return [];
   }
+  const out: string[] = [];
+  for (const e of entries) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    out.push(rel);
+    if (e.isDirectory()) out.push(...listTree(dir, rel));
+  }
+  return out.sort();
 }
 
 /** Lines of the host's /proc/mounts that mention `needle`. */

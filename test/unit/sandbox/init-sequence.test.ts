@@ -154,7 +154,7 @@ describe("op init sequence (fake Sys)", () => {
     });
     expect(sys.calls[0]).toBe("setParentDeathSignal 9");
     expect(sys.calls[1]).toStartWith(`mount overlay overlay ${R} `);
-    expect(sys.calls[2]).toBe("mount overlay overlay /rt/extra/0 flags=0x1 lowerdir=/s/a:/rt/empty0,redirect_dir=off,metacopy=off,index=off,userxattr");
+    expect(sys.calls[2]).toBe("mount overlay overlay /rt/extra/0 flags=0x1 lowerdir=/s/a:/rt/empty0,redirect_dir=nofollow,metacopy=off,index=off,userxattr");
     expect(sys.calls[3]).toBe("handler");
     expect(seen).toEqual([{ from: "/ctx" }, { rootfs: R, extra: { builder: "/rt/extra/0" } }]);
     expect(sys.calls.some((c) => c.startsWith("pivotRoot") || c.startsWith("mount proc"))).toBe(false);

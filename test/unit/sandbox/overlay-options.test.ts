@@ -11,7 +11,7 @@ describe("overlay option string", () => {
     [
       "in a user namespace: userxattr",
       { lowerDirs: ["/s/a"], upperDir: "/u", workDir: "/w", userxattr: true },
-      "lowerdir=/s/a,upperdir=/u,workdir=/w,redirect_dir=off,metacopy=off,index=off,userxattr",
+      "lowerdir=/s/a,upperdir=/u,workdir=/w,redirect_dir=nofollow,metacopy=off,index=off,userxattr",
     ],
     [
       "read-only (no upper, no work)",
@@ -31,7 +31,7 @@ describe("overlay option string", () => {
   test("fsconfig parameters: one lowerdir+ per layer, raw paths, flags without value", () => {
     expect(overlayFsParams({ lowerDirs: ["/a:b", "/c"], upperDir: "/u", workDir: "/w", userxattr: true }).params).toEqual([
       ["source", "overlay"], ["lowerdir+", "/a:b"], ["lowerdir+", "/c"], ["upperdir", "/u"], ["workdir", "/w"],
-      ["redirect_dir", "off"], ["metacopy", "off"], ["index", "off"], ["userxattr", null],
+      ["redirect_dir", "nofollow"], ["metacopy", "off"], ["index", "off"], ["userxattr", null],
     ]);
   });
 
