@@ -2,31 +2,33 @@ import { chmodSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { errnoCode } from "../errors.ts";
 
+function lstatOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** Bytes held by regular files under `path` (hard links counted once), without following symlinks. */
 export function treeSize(path: string): number {
   const seen = new Set<string>();
   let total = 0;
   const walk = (p: string): void => {
-    let st;
-    try {
-      st = lstatSync(p);
-    } catch {
-      return;
-    }
-    if (st.isDirectory()) {
-      let names: string[] = [];
-      try {
-        names = readdirSync(p);
-      } catch {
-        return;
-      }
-      for (const n of names) walk(join(p, n));
-    } else if (st.isFile()) {
-      if (st.nlink > 1) {
-        const key = `${st.dev}:${st.ino}`;
-        if (seen.has(key)) return;
-        seen.add(key);
-      }
+    const st = lstatOrUndefined(p);
+    if (st?.isDirectory()) for (const n of namesIn(p)) walk(join(p, n));
+    else if (st?.isFile()) {
+      const key = `${st.dev}:${st.ino}`;
+      if (st.nlink > 1 && seen.has(key)) return;
+      seen.add(key);
       total += st.size;
     }
   };
@@ -36,25 +38,13 @@ export function treeSize(path: string): number {
 
 /** Give the owner rwx on every directory below `path`, so that its entries can be unlinked. */
 function openUpDirs(path: string): void {
-  let st;
-  try {
-    st = lstatSync(path);
-  } catch {
-    return;
-  }
-  if (!st.isDirectory()) return;
+  if (!lstatOrUndefined(path)?.isDirectory()) return;
   try {
     chmodSync(path, 0o700);
   } catch {
-    // not ours to change; the removal below reports it
+    // not ours to change; the removal that follows reports it
   }
-  let names: string[] = [];
-  try {
-    names = readdirSync(path);
-  } catch {
-    return;
-  }
-  for (const n of names) openUpDirs(join(path, n));
+  for (const n of namesIn(path)) openUpDirs(join(path, n));
 }
 
 /**

@@ -1,17 +1,9 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { kilnExe, runKiln, SHARED, skipReason, tempDir, type TempDir } from "../harness.ts";
+import { kilnExe, runKiln, tempDir, type TempDir } from "../harness.ts";
+import { Store } from "../../src/store/index.ts";
+import { ALPINE, importAlpine, kilnOk as ok, noAlpine } from "../lib/alpine-store.ts";
 
-const ALPINE = SHARED && join(SHARED, "images/alpine-minirootfs-3.20.3-x86_64.tar.gz");
-const noAlpine = skipReason(!ALPINE || !existsSync(ALPINE), "the Alpine minirootfs is not in SHARED/images");
 const ID_RE = /^sha256:[a-f0-9]{64}\n$/;
-
-async function ok(args: string[], root: string, stdin?: Uint8Array): Promise<string> {
-  const r = await runKiln(args, { root, stdin });
-  if (r.exitCode !== 0) throw new Error(`kiln ${args.join(" ")} failed (${r.exitCode}): ${r.stderr}`);
-  return r.stdout;
-}
 
 describe.skipIf(noAlpine)("kiln import / images / inspect / history / tag / rmi", () => {
   let dir: TempDir;
@@ -20,7 +12,7 @@ describe.skipIf(noAlpine)("kiln import / images / inspect / history / tag / rmi"
   beforeAll(async () => {
     dir = tempDir("e2e-images");
     root = dir.join("store");
-    const out = await ok(["import", "--change", 'CMD ["/bin/sh"]', "-c", "ENV A=1 B='x y'", "-c", "WORKDIR /srv", "-c", "EXPOSE 80", "-m", "hello", ALPINE!, "alpine:3.20"], root);
+    const out = await ok(["import", "--change", 'CMD ["/bin/sh"]', "-c", "ENV A=1 B='x y'", "-c", "WORKDIR /srv", "-c", "EXPOSE 80", "-m", "hello", ALPINE, "alpine:3.20"], root);
     expect(out).toMatch(ID_RE);
     id = out.trim();
     return () => dir[Symbol.dispose]();
@@ -128,10 +120,10 @@ describe.skipIf(noAlpine)("kiln import reads every compression, from a file or s
   for (const [name, convert] of variants) {
     test(`${name} gives the same layer diff id`, async () => {
       using dir = tempDir("e2e-import");
-      let args = ["import", ALPINE!, "x"];
+      let args = ["import", ALPINE, "x"];
       let stdin: Uint8Array | undefined;
       if (convert) {
-        const p = Bun.spawnSync(convert, { stdin: Bun.file(ALPINE!), stdout: "pipe" });
+        const p = Bun.spawnSync(convert, { stdin: Bun.file(ALPINE), stdout: "pipe" });
         stdin = p.stdout;
         args = ["import", "-", "x"];
       }
@@ -152,7 +144,7 @@ describe.skipIf(noAlpine)("kiln save | kiln load round trips", () => {
     test(`${name}: ids, tags and config survive; a second load reports the retag`, async () => {
       using dir = tempDir("e2e-saveload");
       const a = dir.join("a");
-      const id = (await ok(["import", "-c", "USER nobody", ALPINE!, "app:1"], a)).trim();
+      const id = (await ok(["import", "-c", "USER nobody", ALPINE, "app:1"], a)).trim();
       await ok(["tag", "app:1", "app:2"], a);
       const archive = dir.join("x.tar");
       await ok(["save", ...flags, "-o", archive, "app"], a); // a repository without tag: all its tags
@@ -160,7 +152,7 @@ describe.skipIf(noAlpine)("kiln save | kiln load round trips", () => {
       expect(await ok(["load", "-i", archive], b)).toBe("Loaded image: app:1\nLoaded image: app:2\n");
       expect(await ok(["inspect", "-f", "{{.Id}} {{.Config.User}} {{join .RepoTags \",\"}}", "app:2"], b)).toBe(`${id} nobody app:1,app:2\n`);
       // Loading over a tag held by another image moves the tag, as docker load says.
-      await ok(["import", ALPINE!, "app:1"], b);
+      await ok(["import", ALPINE, "app:1"], b);
       const again = await ok(["load", "-i", archive], b);
       expect(again).toMatch(/^The image app:1 already exists, renaming the old one with ID sha256:[a-f0-9]{64} to empty string\nLoaded image: app:1\nLoaded image: app:2\n$/);
     });
@@ -168,7 +160,7 @@ describe.skipIf(noAlpine)("kiln save | kiln load round trips", () => {
 
   test("save to stdout, load from stdin", async () => {
     using dir = tempDir("e2e-saveload");
-    const id = (await ok(["import", ALPINE!, "piped"], dir.join("a"))).trim();
+    const id = (await ok(["import", ALPINE, "piped"], dir.join("a"))).trim();
     const p = Bun.spawnSync(["sh", "-c", `"$0" save piped | KILN_ROOT="$1" "$0" load`, kilnExe(), dir.join("b")], { env: { ...process.env, KILN_ROOT: dir.join("a") } });
     expect(p.stdout.toString()).toBe("Loaded image: piped:latest\n");
     expect(await ok(["images", "-q", "--no-trunc"], dir.join("b"))).toBe(`${id}\n`);
@@ -185,11 +177,10 @@ describe.skipIf(noAlpine)("kiln save | kiln load round trips", () => {
 describe.skipIf(noAlpine)("kiln history of a built image", () => {
   test("ids follow the parent chain; entries below the oldest known image are <missing>", async () => {
     using dir = tempDir("e2e-history");
-    const { Store, importRootfs } = await import("../../src/store/index.ts");
     const ids: string[] = [];
     {
       using store = await Store.open({ root: dir.path });
-      const imported = await importRootfs(store, Bun.file(ALPINE!).stream());
+      const imported = await importAlpine(store);
       const layers = imported.manifest.layers.map((descriptor, i) => ({ descriptor, diffId: imported.diffIds[i]! }));
       // A base image as pulled: two history entries, no parent known here.
       const baseConfig = structuredClone(imported.config);

@@ -2,14 +2,12 @@
 // socket and data root, from test/reference/dockerd.ts): kiln save → docker
 // load → docker run, and docker save → kiln load.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, readFileSync } from "node:fs";
+import { lstatSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Store } from "../../src/store/index.ts";
 import { startDockerd, type Dockerd } from "../reference/dockerd.ts";
-import { runKiln, SHARED, skipReason, tempDir, type TempDir } from "../harness.ts";
-
-const ALPINE = SHARED && join(SHARED, "images/alpine-minirootfs-3.20.3-x86_64.tar.gz");
-const noAlpine = skipReason(!ALPINE || !existsSync(ALPINE), "the Alpine minirootfs is not in SHARED/images");
+import { runKiln, tempDir, type TempDir } from "../harness.ts";
+import { ALPINE, kilnOk as kiln, noAlpine } from "../lib/alpine-store.ts";
 
 let dockerd: Dockerd | undefined;
 let skip: string | undefined;
@@ -29,12 +27,6 @@ afterAll(async () => {
   dir?.[Symbol.dispose]();
 }, 60_000);
 
-async function kiln(args: string[], root: string): Promise<string> {
-  const r = await runKiln(args, { root });
-  if (r.exitCode !== 0) throw new Error(`kiln ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-
 async function docker(args: string[], stdin?: string): Promise<string> {
   const r = await dockerd!.docker(args, { stdin });
   if (r.exitCode !== 0) throw new Error(`docker ${args.join(" ")}: ${r.stderr}`);
@@ -45,7 +37,7 @@ describe.skipIf(noAlpine)("kiln ⇄ docker", () => {
   test("kiln save → docker load → docker run", async () => {
     if (!dockerd) return console.error(`skip: ${skip}`);
     const root = dir.join("store-a");
-    const id = (await kiln(["import", "-c", 'CMD ["/bin/sh"]', ALPINE!, "kiln-alpine:3.20"], root)).trim();
+    const id = (await kiln(["import", "-c", 'CMD ["/bin/sh"]', ALPINE, "kiln-alpine:3.20"], root)).trim();
     const archive = dir.join("kiln-alpine.tar");
     await kiln(["save", "-o", archive, "kiln-alpine:3.20"], root);
     expect(await docker(["load", "-i", archive])).toContain("Loaded image: kiln-alpine:3.20");
@@ -57,8 +49,8 @@ describe.skipIf(noAlpine)("kiln ⇄ docker", () => {
   test("kiln save of two images, one by id only, loads in docker", async () => {
     if (!dockerd) return console.error(`skip: ${skip}`);
     const root = dir.join("store-b");
-    await kiln(["import", ALPINE!, "first:1"], root);
-    const second = (await kiln(["import", "-c", "ENV X=1", ALPINE!], root)).trim();
+    await kiln(["import", ALPINE, "first:1"], root);
+    const second = (await kiln(["import", "-c", "ENV X=1", ALPINE], root)).trim();
     const archive = dir.join("two.tar");
     await kiln(["save", "-o", archive, "first:1", second.slice(7, 19)], root);
     const out = await docker(["load", "-i", archive]);
@@ -68,7 +60,7 @@ describe.skipIf(noAlpine)("kiln ⇄ docker", () => {
 
   test("docker build → docker save → kiln load keeps ids, tags and file contents", async () => {
     if (!dockerd) return console.error(`skip: ${skip}`);
-    await docker(["import", ALPINE!, "base-alpine:3.20"]);
+    await docker(["import", ALPINE, "base-alpine:3.20"]);
     const ctx = tempDir("docker-ctx", {
       Dockerfile: 'FROM base-alpine:3.20\nRUN echo built-by-docker > /hello && rm /etc/motd\nCMD ["cat", "/hello"]\n',
     });

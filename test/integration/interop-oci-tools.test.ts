@@ -1,13 +1,12 @@
 // The store is a plain OCI image layout: skopeo and umoci read it (and write
 // to it) directly, and kiln sees what they write.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { capture } from "../../src/util/spawn.ts";
-import { hasCommand, runKiln, SHARED, skipReason, tempDir, type TempDir } from "../harness.ts";
+import { hasCommand, skipReason, tempDir, type TempDir } from "../harness.ts";
+import { ALPINE, kilnOk as kiln, noAlpine } from "../lib/alpine-store.ts";
 
-const ALPINE = SHARED && join(SHARED, "images/alpine-minirootfs-3.20.3-x86_64.tar.gz");
-const noAlpine = skipReason(!ALPINE || !existsSync(ALPINE), "the Alpine minirootfs is not in SHARED/images");
 const noSkopeo = skipReason(!hasCommand("skopeo"), "skopeo is not installed");
 const noUmoci = skipReason(!hasCommand("umoci"), "umoci is not installed");
 const REF = "docker.io/library/alpine:3.20";
@@ -18,12 +17,6 @@ async function ok(argv: string[]): Promise<string> {
   return r.stdout;
 }
 
-async function kiln(args: string[], root: string): Promise<string> {
-  const r = await runKiln(args, { root });
-  if (r.exitCode !== 0) throw new Error(`kiln ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-
 describe.skipIf(noAlpine)("other OCI tools on the kiln store", () => {
   let dir: TempDir;
   let root: string;
@@ -31,7 +24,7 @@ describe.skipIf(noAlpine)("other OCI tools on the kiln store", () => {
   beforeAll(async () => {
     dir = tempDir("interop-oci");
     root = dir.join("store");
-    await kiln(["import", "-c", 'CMD ["/bin/sh"]', ALPINE!, "alpine:3.20"], root);
+    await kiln(["import", "-c", 'CMD ["/bin/sh"]', ALPINE, "alpine:3.20"], root);
     manifestDigest = (await kiln(["images", "--format", "{{.Digest}}"], root)).trim();
     return () => dir[Symbol.dispose]();
   });

@@ -3,11 +3,10 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { importRootfs, Store } from "../../src/store/index.ts";
-import { kilnExe, runKiln, SHARED, skipReason, tempDir } from "../harness.ts";
+import { Store } from "../../src/store/index.ts";
+import { kilnExe, runKiln, tempDir } from "../harness.ts";
+import { ALPINE, noAlpine, seedAlpine } from "../lib/alpine-store.ts";
 
-const ALPINE = SHARED && join(SHARED, "images/alpine-minirootfs-3.20.3-x86_64.tar.gz");
-const noAlpine = skipReason(!ALPINE || !existsSync(ALPINE), "the Alpine minirootfs is not in SHARED/images");
 const STORE_INDEX = new URL("../../src/store/index.ts", import.meta.url).pathname;
 
 /** Run a script that gets `Store`, `importRootfs` and `root` in scope, in a child Bun process. */
@@ -35,10 +34,7 @@ const tmpEntries = (root: string, prefix: string) => readdirSync(join(root, "tmp
 describe.skipIf(noAlpine)("concurrent kiln processes", () => {
   test("two processes tagging while two import lose no tag", async () => {
     using dir = tempDir("conc");
-    {
-      using store = await Store.open({ root: dir.path });
-      await importRootfs(store, Bun.file(ALPINE!).stream(), { tags: ["base"] });
-    }
+    await seedAlpine(dir.path, ["base"]);
     const taggers = ["a", "b"].map((w) => child(dir.path, `const s = await Store.open({ root }); for (let i = 0; i < 25; i++) await s.tag("base", "t${w}:" + i); s.close();`));
     const importers = ["x", "y"].map((w) =>
       child(dir.path, `const s = await Store.open({ root }); await importRootfs(s, Bun.file(${JSON.stringify(ALPINE)}).stream(), { tags: ["imp-${w}"], message: "${w}" }); s.close();`),
@@ -55,10 +51,7 @@ describe.skipIf(noAlpine)("concurrent kiln processes", () => {
 
   test("eight `kiln tag` commands at once all land", async () => {
     using dir = tempDir("conc");
-    {
-      using store = await Store.open({ root: dir.path });
-      await importRootfs(store, Bun.file(ALPINE!).stream(), { tags: ["base"] });
-    }
+    await seedAlpine(dir.path, ["base"]);
     kilnExe();
     const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => runKiln(["tag", "base", `parallel:${i}`], { root: dir.path })));
     for (const r of runs) expect(r).toMatchObject({ exitCode: 0, stderr: "" });
@@ -70,7 +63,7 @@ describe.skipIf(noAlpine)("concurrent kiln processes", () => {
 describe.skipIf(noAlpine)("kiln killed with SIGKILL", () => {
   test("mid-import: the store still works and prune removes the half-written blob", async () => {
     using dir = tempDir("crash");
-    const tar = readFileSync(ALPINE!);
+    const tar = readFileSync(ALPINE);
     const proc = Bun.spawn([kilnExe(), "import", "-", "half"], { env: { ...process.env, KILN_ROOT: dir.path }, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
     proc.stdin.write(tar.subarray(0, tar.length / 2));
     await proc.stdin.flush();
@@ -85,17 +78,14 @@ describe.skipIf(noAlpine)("kiln killed with SIGKILL", () => {
     expect(prune.exitCode).toBe(0);
     expect(prune.stdout).toMatch(/^Total reclaimed space: (?!0B)[\d.]+[kMG]?B\n$/);
     expect(readdirSync(join(dir.path, "tmp"))).toEqual([]);
-    const again = await runKiln(["import", ALPINE!, "whole"], { root: dir.path });
+    const again = await runKiln(["import", ALPINE, "whole"], { root: dir.path });
     expect(again.exitCode).toBe(0);
     expect((await runKiln(["images", "--format", "{{.Repository}}"], { root: dir.path })).stdout).toBe("whole\n");
   }, 60_000);
 
   test("mid-extraction: no half snapshot is ever visible, the next prepare works", async () => {
     using dir = tempDir("crash");
-    {
-      using store = await Store.open({ root: dir.path });
-      await importRootfs(store, Bun.file(ALPINE!).stream(), { tags: ["alpine"] });
-    }
+    await seedAlpine(dir.path, ["alpine"]);
     const p = child(dir.path, `const s = await Store.open({ root }); await s.prepareSnapshots(await s.getImage("alpine"));`);
     await until(() => tmpEntries(dir.path, "extract-").some((n) => existsSync(join(dir.path, "tmp", n, "etc"))), "an extraction in progress");
     p.kill("SIGKILL");
@@ -113,10 +103,7 @@ describe.skipIf(noAlpine)("kiln killed with SIGKILL", () => {
 
   test("while tagging in a loop: index.json is never torn and the lock is released", async () => {
     using dir = tempDir("crash");
-    {
-      using store = await Store.open({ root: dir.path });
-      await importRootfs(store, Bun.file(ALPINE!).stream(), { tags: ["base"] });
-    }
+    await seedAlpine(dir.path, ["base"]);
     const p = child(dir.path, `const s = await Store.open({ root }); for (let i = 0; ; i++) await s.tag("base", "loop:" + i);`);
     await until(() => readFileSync(join(dir.path, "index.json"), "utf8").includes("loop:20"), "20 tags");
     p.kill("SIGKILL");

@@ -1,13 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { importRootfs, Store } from "../../src/store/index.ts";
-import { SHARED, skipReason, tempDir } from "../harness.ts";
+import { Store } from "../../src/store/index.ts";
+import { tempDir } from "../harness.ts";
+import { importAlpine, noAlpine } from "../lib/alpine-store.ts";
 
-const ALPINE = SHARED && join(SHARED, "images/alpine-minirootfs-3.20.3-x86_64.tar.gz");
-const noAlpine = skipReason(!ALPINE || !existsSync(ALPINE), "the Alpine minirootfs is not in SHARED/images");
-
-const alpine = (store: Store, tags: string[], created?: Date) => importRootfs(store, Bun.file(ALPINE!).stream(), { tags, created });
+const alpine = (store: Store, tags: string[], created?: Date) => importAlpine(store, tags, { created });
 
 describe.skipIf(noAlpine)("prune", () => {
   test("keeps everything a tagged image needs", async () => {

@@ -2,12 +2,9 @@
 // with an error that names the blob and says what to do.
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { importRootfs, Store } from "../../src/store/index.ts";
-import { runKiln, SHARED, skipReason, tempDir } from "../harness.ts";
-
-const ALPINE = SHARED && join(SHARED, "images/alpine-minirootfs-3.20.3-x86_64.tar.gz");
-const noAlpine = skipReason(!ALPINE || !existsSync(ALPINE), "the Alpine minirootfs is not in SHARED/images");
+import { Store } from "../../src/store/index.ts";
+import { runKiln, tempDir } from "../harness.ts";
+import { importAlpine, noAlpine } from "../lib/alpine-store.ts";
 
 function flipByte(path: string, at: (length: number) => number): void {
   const bytes = readFileSync(path);
@@ -31,7 +28,7 @@ describe.skipIf(noAlpine)("corrupt blobs", () => {
       const root = dir.join("store");
       {
         using store = await Store.open({ root });
-        const rec = await importRootfs(store, Bun.file(ALPINE!).stream(), { tags: ["alpine"] });
+        const rec = await importAlpine(store, ["alpine"]);
         const digest = part === "config" ? rec.manifest.config.digest : part === "manifest" ? rec.manifestDigest : rec.manifest.layers[0]!.digest;
         flipByte(store.blobPath(digest), (n) => Math.floor(n / 2));
       }
@@ -50,7 +47,7 @@ describe.skipIf(noAlpine)("corrupt blobs", () => {
     using dir = tempDir("integrity");
     {
       using store = await Store.open({ root: dir.path });
-      const rec = await importRootfs(store, Bun.file(ALPINE!).stream(), { tags: ["alpine"] });
+      const rec = await importAlpine(store, ["alpine"]);
       flipByte(store.blobPath(rec.manifest.config.digest), () => 3);
     }
     const r = await runKiln(["images"], { root: dir.path });

@@ -1,16 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { importRootfs, Store } from "../../src/store/index.ts";
-import { SHARED, skipReason, tempDir } from "../harness.ts";
+import { Store } from "../../src/store/index.ts";
+import { tempDir } from "../harness.ts";
+import { importAlpine as importAlpineAs, noAlpine, seedAlpine } from "../lib/alpine-store.ts";
 
-const ALPINE = SHARED && join(SHARED, "images/alpine-minirootfs-3.20.3-x86_64.tar.gz");
-const noAlpine = skipReason(!ALPINE || !existsSync(ALPINE), "the Alpine minirootfs is not in SHARED/images");
 const STORE_INDEX = new URL("../../src/store/index.ts", import.meta.url).pathname;
 
-async function importAlpine(store: Store) {
-  return importRootfs(store, Bun.file(ALPINE!).stream(), { tags: ["alpine:3.20"] });
-}
+const importAlpine = (store: Store) => importAlpineAs(store, ["alpine:3.20"]);
 
 describe.skipIf(noAlpine)("snapshots", () => {
   test("prepareSnapshots extracts a layer once and returns lower dirs", async () => {
@@ -29,10 +26,7 @@ describe.skipIf(noAlpine)("snapshots", () => {
 
   test("two processes preparing the same image at once extract it once", async () => {
     using dir = tempDir("snap");
-    {
-      using store = await Store.open({ root: dir.path });
-      await importAlpine(store);
-    }
+    await seedAlpine(dir.path, ["alpine:3.20"]);
     const script = `const { Store } = await import(${JSON.stringify(STORE_INDEX)});
       const s = await Store.open({ root: ${JSON.stringify(dir.path)} });
       console.log(JSON.stringify(await s.prepareSnapshots(await s.getImage("alpine:3.20")))); s.close();`;
