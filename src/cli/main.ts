@@ -61,6 +61,9 @@ function splitGlobal(argv: string[]): { globals: Partial<ParsedFlags>; name?: st
   return { globals, rest: [] };
 }
 
+/** Commands that never touch the store, and so never need the user namespace. */
+const OUTSIDE_USERNS = new Set(["version", "check", "doctor"]);
+
 async function dispatch(argv: string[]): Promise<void> {
   const { globals, name, rest } = splitGlobal(argv);
   applyGlobals(globals);
@@ -87,6 +90,11 @@ async function dispatch(argv: string[]): Promise<void> {
   }
   applyGlobals(args);
   logger.debug(`kiln ${VERSION}: ${name} ${rest.join(" ")}`);
+  // Rootless: everything that touches the store runs in kiln's user namespace
+  // (kiln re-executes itself there once, in place); sandbox/rootless.ts.
+  if (!OUTSIDE_USERNS.has(name) && process.getuid?.() !== 0 && process.env.KILN_IN_USERNS !== "1") {
+    await (await import("../sandbox/index.ts")).ensureUserNamespace();
+  }
   await cmd.run?.({ rawArgs: rest, args: args as never, cmd });
 }
 
