@@ -1,5 +1,4 @@
 import { defineCommand } from "citty";
-import { isRealRoot } from "../../util/userns.ts";
 import { humanSize } from "./_format.ts";
 import { openStore, printOut } from "./_shared.ts";
 import { logger } from "../logger.ts";
@@ -11,6 +10,8 @@ export default defineCommand({
     force: { type: "boolean", alias: ["f"], description: "Do not prompt for confirmation (kiln never prompts; accepted for docker compatibility)" },
   },
   async run({ args }) {
+    // Rootless, snapshots hold files of the user's sub-ids that only kiln's user
+    // namespace may delete: cli/main has entered it before any store command.
     using store = await openStore();
     const report = await store.prune({
       all: Boolean(args.all),
@@ -24,7 +25,6 @@ export default defineCommand({
     logger.debug(`prune: ${report.blobs} blobs, ${report.snapshots} snapshots, ${report.tempEntries} temp entries removed`);
     if (report.failures.length > 0) {
       logger.warn(`could not remove ${report.failures.length} path(s):\n${report.failures.join("\n")}`);
-      if (!isRealRoot()) logger.warn("files written inside kiln's user namespace can only be removed there: run 'kiln unshare kiln prune'");
     }
   },
 });
