@@ -28,6 +28,8 @@ export class Snapshots {
     private readonly locks: string,
     private readonly blobs: BlobStore,
     private readonly db: MetaDb,
+    /** Told what a layer could not reproduce here (device nodes in a user namespace, refused xattrs). */
+    private readonly onWarning?: (message: string) => void,
   ) {
     this.dir = join(root, "snapshots");
     mkdirSync(this.dir, { recursive: true });
@@ -71,6 +73,7 @@ export class Snapshots {
       const applied = await applyLayer(decompressStream(this.blobs.open(layer.digest)), tmp, {
         xattrNamespace: overlayXattrNamespace(),
         preserveOwnership: process.getuid?.() === 0,
+        onWarning: this.onWarning,
       });
       if (applied.diffId !== diffId) {
         throw new StoreError("E_BLOB_DIGEST_MISMATCH", `layer ${layer.digest} unpacks to ${applied.diffId}, but the image config says ${diffId}`, {

@@ -37,6 +37,7 @@ export class Store implements Disposable {
     readonly root: string,
     private readonly gcLock: FileLock,
     db: MetaDb,
+    onWarning?: (message: string) => void,
   ) {
     this.tmp = join(root, "tmp");
     this.locks = join(root, "locks");
@@ -44,11 +45,11 @@ export class Store implements Disposable {
     this.blobs = new BlobStore(root, this.tmp);
     this.layout = new Layout(root);
     this.images = new ImageCatalog(this.blobs, this.layout, db, () => this.lock("index"));
-    this.snapshots = new Snapshots(root, this.tmp, this.locks, this.blobs, db);
+    this.snapshots = new Snapshots(root, this.tmp, this.locks, this.blobs, db, onWarning);
   }
 
   /** Open (creating if needed) the store at opts.root, $KILN_ROOT or the default location. */
-  static async open(opts: { root?: string; lock?: LockOptions } = {}): Promise<Store> {
+  static async open(opts: { root?: string; lock?: LockOptions; onWarning?: (message: string) => void } = {}): Promise<Store> {
     const root = resolveStoreRoot(opts.root);
     try {
       mkdirSync(root, { recursive: true, mode: 0o700 });
@@ -66,7 +67,7 @@ export class Store implements Disposable {
         using _init = await FileLock.acquire(join(root, "locks/index.lock"), "exclusive", { timeoutMs: opts.lock?.timeoutMs });
         new Layout(root).init();
       }
-      return new Store(root, gcLock, new MetaDb(join(root, "kiln.db")));
+      return new Store(root, gcLock, new MetaDb(join(root, "kiln.db")), opts.onWarning);
     } catch (err) {
       gcLock.release();
       throw err;

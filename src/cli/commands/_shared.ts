@@ -29,6 +29,7 @@ export function openStore(): Promise<Store> {
   return Store.open({
     root: process.env.KILN_ROOT,
     lock: { onWait: () => logger.info("waiting for another kiln process (prune) to finish with the store…") },
+    onWarning: (message) => logger.warn(message),
   });
 }
 
