@@ -1,12 +1,24 @@
-// store/: kiln's local image store (an OCI image layout plus snapshots and a
-// metadata db). Contract (kiln-brief.md "store/") with these additions:
-// - commitImage input: optional `configBytes` (keep a foreign config's exact
-//   bytes: the id is their digest), `parent` (classic-builder parent, used by
-//   rmi and history) and per-layer `size` (uncompressed content size);
-// - addManifest(digest, {tags, parent}): register a manifest whose blobs were
+// store/: kiln's local image store: an OCI image layout (skopeo and umoci read
+// it directly; tags are index.json entries whose ref.name is the full canonical
+// reference), snapshots keyed by chain id, a sqlite metadata db, flock locks.
+// Contract (kiln-brief.md "store/") as written, plus (all additive):
+// - Store.open({ root, lock: { timeoutMs, onWait }, onWarning }): onWarning gets the
+//   layer codec's warnings while extracting snapshots;
+// - commitImage input: `configBytes` (a foreign config's exact bytes: the id is
+//   their digest), `parent` (classic-builder parent, for rmi and history) and a
+//   per-layer `size` (uncompressed bytes, shown by images/history);
+// - addManifest(digest, { tags, parent }): register a manifest whose blobs were
 //   written with putBlob (pull, load) as an image;
-// - ImageRecord.parent; Store.prune(); Store.childrenOf(); readBlob via store.blobs.read;
-// - commitUpperAsSnapshot(upper, chainId, size?).
+// - ImageRecord.parent; listImages(onProblem?) names unreadable images;
+//   removeImage(name, { force, noPrune }); childrenOf(id); prune(opts);
+//   commitUpperAsSnapshot(upper, chainId, size?); lock(name, mode);
+// - the parts, for the commands and the registry adapter: store.blobs (read,
+//   readJson, size), store.images (resolve: which tag matched), store.db
+//   (metadata; other modules may add their own tables), store.layout.
+// Image sizes are the uncompressed layer tar sizes where known (import, load,
+// extraction), the compressed blob sizes otherwise.
+// `kiln prune` waits until no other kiln process has the store open (every
+// open Store holds a shared gc lock), so a long `kiln run` delays it.
 export { Store } from "./store.ts";
 export type { ImageRecord, CommitImageInput, ImageProblemReporter } from "./images.ts";
 export { tagReference } from "./images.ts";
