@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { kilnExe, runKiln, tempDir, type TempDir } from "../harness.ts";
 import { Store } from "../../src/store/index.ts";
 import { ALPINE, importAlpine, kilnOk as ok, noAlpine } from "../lib/alpine-store.ts";
@@ -157,6 +159,25 @@ describe.skipIf(noAlpine)("kiln save | kiln load round trips", () => {
       expect(again).toMatch(/^The image app:1 already exists, renaming the old one with ID sha256:[a-f0-9]{64} to empty string\nLoaded image: app:1\nLoaded image: app:2\n$/);
     });
   }
+
+  test("a Docker 25+ (containerd image store) archive: compressed blobs, manifest.json and index.json", async () => {
+    using dir = tempDir("e2e-saveload");
+    const id = (await ok(["import", "-c", 'CMD ["/bin/sh"]', ALPINE, "c25:1"], dir.join("a"))).trim();
+    await ok(["save", "--format", "oci-archive", "-o", dir.join("oci.tar"), "c25:1"], dir.join("a"));
+    const layout = dir.join("layout");
+    mkdirSync(layout);
+    Bun.spawnSync(["tar", "-C", layout, "-xf", dir.join("oci.tar")]);
+    const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8"));
+    const manifest = JSON.parse(readFileSync(join(layout, "blobs/sha256", index.manifests[0].digest.slice(7)), "utf8"));
+    // What docker save writes with the containerd store: the original (gzip) blobs, named in manifest.json.
+    const blobPath = (d: string) => `blobs/sha256/${d.slice(7)}`;
+    writeFileSync(join(layout, "manifest.json"), JSON.stringify([{ Config: blobPath(manifest.config.digest), RepoTags: ["c25:1"], Layers: manifest.layers.map((l: { digest: string }) => blobPath(l.digest)) }]));
+    index.manifests[0].annotations = { "io.containerd.image.name": "docker.io/library/c25:1", "org.opencontainers.image.ref.name": "1" };
+    writeFileSync(join(layout, "index.json"), JSON.stringify(index));
+    Bun.spawnSync(["tar", "-C", layout, "-cf", dir.join("docker25.tar"), "."]);
+    expect(await ok(["load", "-i", dir.join("docker25.tar")], dir.join("b"))).toBe("Loaded image: c25:1\n");
+    expect(await ok(["inspect", "-f", "{{.Id}} {{.Config.Cmd}}", "c25:1"], dir.join("b"))).toBe(`${id} [/bin/sh]\n`);
+  });
 
   test("save to stdout, load from stdin", async () => {
     using dir = tempDir("e2e-saveload");
