@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { kilnExe, runKiln, tempDir, type TempDir } from "../harness.ts";
+import { hasCommand, kilnExe, runKiln, tempDir, type TempDir } from "../harness.ts";
 import { Store } from "../../src/store/index.ts";
 import { ALPINE, importAlpine, kilnOk as ok, noAlpine } from "../lib/alpine-store.ts";
 
@@ -185,6 +185,16 @@ describe.skipIf(noAlpine)("kiln save | kiln load round trips", () => {
     const p = Bun.spawnSync(["sh", "-c", `"$0" save piped | KILN_ROOT="$1" "$0" load`, kilnExe(), dir.join("b")], { env: { ...process.env, KILN_ROOT: dir.join("a") } });
     expect(p.stdout.toString()).toBe("Loaded image: piped:latest\n");
     expect(await ok(["images", "-q", "--no-trunc"], dir.join("b"))).toBe(`${id}\n`);
+  });
+
+  test.skipIf(!hasCommand("script"))("save refuses to write a tar to a terminal", async () => {
+    using dir = tempDir("e2e-saveload");
+    await ok(["import", ALPINE, "tty"], dir.path);
+    // util-linux `script` gives the command a pseudo-terminal as stdout.
+    const p = Bun.spawnSync(["script", "-qec", `"${kilnExe()}" save tty; echo "exit=$?"`, "/dev/null"], { env: { ...process.env, KILN_ROOT: dir.path }, stdout: "pipe" });
+    const out = p.stdout.toString();
+    expect(out).toContain("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+    expect(out).toContain("exit=2");
   });
 
   test("load of something that is not an image archive is a clear error", async () => {
