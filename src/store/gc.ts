@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { errnoCode } from "../errors.ts";
 import { chainIds, digestHex, type Digest } from "../image/index.ts";
+import { snapshotsInUse } from "./in-use.ts";
 import type { FileLock } from "./lock.ts";
 import type { Store } from "./store.ts";
 import { removeTree, treeSize } from "./tree.ts";
@@ -124,7 +125,8 @@ export async function collectGarbage(store: Store, gcLock: FileLock, opts: Prune
       store.blobs.remove(d);
       report.blobs++;
     }
-    const keepSnapshots = new Set([...marked.chainIds].map(digestHex));
+    // Also every snapshot a running container has mounted, whatever became of its image.
+    const keepSnapshots = new Set([...[...marked.chainIds].map(digestHex), ...snapshotsInUse(store.snapshots.dir)]);
     for (const name of store.snapshots.list()) {
       if (keepSnapshots.has(name)) continue;
       if (attempt(join(store.snapshots.dir, name), () => store.snapshots.remove(name))) report.snapshots++;

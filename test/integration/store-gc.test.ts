@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Store } from "../../src/store/index.ts";
-import { tempDir } from "../harness.ts";
+import { canUnshare, tempDir } from "../harness.ts";
 import { importAlpine, noAlpine } from "../lib/alpine-store.ts";
 
 const alpine = (store: Store, tags: string[], created?: Date) => importAlpine(store, tags, { created });
@@ -78,6 +78,31 @@ describe.skipIf(noAlpine)("prune", () => {
     expect(report.reclaimed).toBe(1500);
     expect(readdirSync(join(dir.path, "tmp"))).toEqual([]);
     expect(readdirSync(store.snapshots.dir)).toEqual([]);
+  });
+
+  test.skipIf(!canUnshare)("keeps snapshots a running container has mounted, even when its image is gone", async () => {
+    using dir = tempDir("gc");
+    using store = await Store.open({ root: dir.path });
+    const rec = await alpine(store, ["alpine"]);
+    const [lower] = await store.prepareSnapshots(rec);
+    const ctr = dir.join("ctr");
+    for (const d of ["upper", "work", "merged"]) mkdirSync(join(ctr, d), { recursive: true });
+    // A container's mount: an overlay in a mount namespace of its own, gone when the process ends.
+    const script = `mount -t overlay overlay -o lowerdir=${lower},upperdir=${ctr}/upper,workdir=${ctr}/work ${ctr}/merged && echo mounted && read _`;
+    const proc = Bun.spawn(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    try {
+      const first = await proc.stdout.getReader().read();
+      expect(new TextDecoder().decode(first.value)).toBe("mounted\n");
+      await store.removeImage("alpine");
+      const during = await store.prune();
+      expect(during).toMatchObject({ snapshots: 0, failures: [] });
+      expect(store.hasSnapshot(rec.chainIds[0]!)).toBe(true);
+    } finally {
+      proc.kill("SIGKILL");
+      await proc.exited;
+    }
+    expect(await store.prune()).toMatchObject({ snapshots: 1, failures: [] });
+    expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(ctr);
   });
 
   test("waits for other open stores (E_STORE_LOCKED after its timeout), then runs", async () => {
