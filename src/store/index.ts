@@ -18,7 +18,8 @@
 // Image sizes are the uncompressed layer tar sizes where known (import, load,
 // extraction), the compressed blob sizes otherwise.
 // `kiln prune` waits until no other kiln process has the store open (every
-// open Store holds a shared gc lock), so a long `kiln run` delays it.
+// open Store holds a shared gc lock), and keeps every snapshot that an overlay
+// mount uses (running containers, in any mount namespace).
 export { Store } from "./store.ts";
 export type { ImageRecord, CommitImageInput, ImageProblemReporter } from "./images.ts";
 export { tagReference } from "./images.ts";
