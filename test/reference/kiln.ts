@@ -3,7 +3,7 @@
 // `kiln save`. Every instance has a private store (KILN_ROOT), never
 // /var/lib/kiln. While `kiln build` (or import/save) is not implemented yet,
 // openKiln() returns `{ skip }` saying which command is missing.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { capture, type Captured } from "../../src/util/spawn.ts";
 import { cleanEnv, kilnExe } from "../harness.ts";
@@ -47,6 +47,10 @@ export async function openKiln(opts: KilnOptions = {}): Promise<Opened> {
   }
   if (!existsSync(exe)) return { skip: `${exe} does not exist (make build)` };
   const scratch = mkdtempSync("/var/tmp/kiln-ref-kiln-");
+  // Run a private copy: dist/kiln may be rebuilt (replaced) while a long run is under way.
+  copyFileSync(exe, join(scratch, "kiln"));
+  chmodSync(join(scratch, "kiln"), 0o755);
+  exe = join(scratch, "kiln");
   let root = opts.root ?? join(scratch, "root-0");
   let generation = 0;
   mkdirSync(root, { recursive: true });

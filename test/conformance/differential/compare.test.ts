@@ -50,18 +50,21 @@ describe("expected differences", () => {
   const exp: Expectation[] = [
     { case: "*", kind: "history", field: "created_by", ignorePattern: "file:[0-9a-f]{4}", reason: "digest" },
     { case: "buildah/x", candidate: "kiln", kind: "file", path: "/etc/*", field: "exists", reason: "stub" },
+    { case: "*", oracle: "buildah", kind: "config", path: "Entrypoint", reason: "buildah quirk" },
   ];
   const hist = (a: string, b: string): Difference => ({ kind: "history", path: "1", field: "created_by", oracle: a, candidate: b });
-  const rows: { name: string; caseName: string; candidate: string; d: Difference; explained: boolean }[] = [
+  const rows: { name: string; caseName: string; candidate: string; oracle?: string; d: Difference; explained: boolean }[] = [
     { name: "a pattern-only difference is explained", caseName: "any", candidate: "kiln", d: hist("COPY file:abcd in /", "COPY file:0123 in /"), explained: true },
     { name: "a difference beyond the pattern is not", caseName: "any", candidate: "kiln", d: hist("COPY file:abcd in /", "COPY file:0123 in /x"), explained: false },
     { name: "path globs match", caseName: "buildah/x", candidate: "kiln", d: { kind: "file", path: "/etc/hosts", field: "exists", oracle: null, candidate: "file" }, explained: true },
     { name: "another candidate is not covered", caseName: "buildah/x", candidate: "buildah", d: { kind: "file", path: "/etc/hosts", field: "exists", oracle: null, candidate: "file" }, explained: false },
+    { name: "an oracle quirk is explained when that builder is the oracle", caseName: "c", candidate: "kiln", oracle: "buildah", d: { kind: "config", path: "Entrypoint", field: "Entrypoint", oracle: [], candidate: null }, explained: true },
+    { name: "but not when another builder is the oracle", caseName: "c", candidate: "kiln", d: { kind: "config", path: "Entrypoint", field: "Entrypoint", oracle: [], candidate: null }, explained: false },
     { name: "another field is not covered", caseName: "buildah/x", candidate: "kiln", d: { kind: "file", path: "/etc/hosts", field: "mode", oracle: 1, candidate: 2 }, explained: false },
   ];
   for (const r of rows) {
     test(r.name, () => {
-      const k = classify(exp, r.caseName, r.candidate, [r.d]);
+      const k = classify(exp, r.caseName, { oracle: r.oracle ?? "docker", candidate: r.candidate }, [r.d]);
       expect(k.explained.length).toBe(r.explained ? 1 : 0);
       expect(k.unexpected.length).toBe(r.explained ? 0 : 1);
     });

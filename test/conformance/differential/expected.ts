@@ -12,6 +12,8 @@ export interface Expectation {
   case: string;
   /** Which candidate builder it applies to (default: any). */
   candidate?: string;
+  /** Which oracle it applies to (default: any): quirks of Buildah as an oracle are not kiln's to copy. */
+  oracle?: string;
   kind: DiffKind;
   /** File path / config field / history index, or a pattern with `*` (default: any). */
   path?: string;
@@ -48,9 +50,16 @@ function stripped(v: unknown, re: RegExp): string {
   return s === "{}" || s === "[]" ? "null" : s;
 }
 
-/** Does `e` accept difference `d` of case `caseName` built by `candidate`? */
-export function accepts(e: Expectation, caseName: string, candidate: string, d: Difference): boolean {
-  if (!glob(e.case, caseName) || (e.candidate && e.candidate !== candidate) || e.kind !== d.kind) return false;
+/** Who built the two sides of a comparison. */
+export interface Sides {
+  oracle: string;
+  candidate: string;
+}
+
+/** Does `e` accept difference `d` of case `caseName`? */
+export function accepts(e: Expectation, caseName: string, sides: Sides, d: Difference): boolean {
+  if (!glob(e.case, caseName) || e.kind !== d.kind) return false;
+  if ((e.candidate && e.candidate !== sides.candidate) || (e.oracle && e.oracle !== sides.oracle)) return false;
   if (e.path !== undefined && !glob(e.path, d.path ?? "")) return false;
   if (e.field !== undefined && e.field !== d.field) return false;
   if (e.ignorePattern !== undefined) {
@@ -68,10 +77,10 @@ export interface Classified {
 }
 
 /** Split a case's differences into explained and unexpected. */
-export function classify(expectations: Expectation[], caseName: string, candidate: string, diffs: Difference[]): Classified {
+export function classify(expectations: Expectation[], caseName: string, sides: Sides, diffs: Difference[]): Classified {
   const out: Classified = { unexpected: [], explained: [], used: new Set() };
   for (const d of diffs) {
-    const i = expectations.findIndex((e) => accepts(e, caseName, candidate, d));
+    const i = expectations.findIndex((e) => accepts(e, caseName, sides, d));
     if (i === -1) out.unexpected.push(d);
     else {
       out.used.add(i);

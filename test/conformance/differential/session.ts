@@ -86,7 +86,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       // A builder compared with itself rebuilds from scratch: a cached build would prove nothing.
       const cand = await buildSnapshot(candidate, c, p, { noCache: candidate === oracle });
       const diffs = compareSnapshots(o.snapshot, cand);
-      const k = classify(expectations, c.name, opts.candidate, diffs);
+      const k = classify(expectations, c.name, { oracle: c.oracle, candidate: opts.candidate }, diffs);
       for (const i of k.used) used.add(i);
       const verdict = k.unexpected.length ? "differs" : k.explained.length ? "explained" : "identical";
       return { ...base, verdict, note: oracleNote, unexpected: k.unexpected, explained: k.explained, seconds: (performance.now() - t0) / 1000 };
@@ -103,7 +103,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     oracleSkip,
     run,
     staleExpectations: (ran) =>
-      expectations.filter((e, i) => !used.has(i) && (!e.candidate || e.candidate === opts.candidate) && !e.case.includes("*") && ran.includes(e.case)),
+      expectations.filter((e, i) => !used.has(i) && (!e.candidate || e.candidate === opts.candidate) && !e.oracle && !e.case.includes("*") && ran.includes(e.case)),
     async close() {
       for (const b of opened.reverse()) await b.close();
     },
