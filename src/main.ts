@@ -13,11 +13,16 @@ const argv = process.argv.slice(2);
 const ops: Record<string, OpHandler> = {
   "build.copy": async (payload, ctx) => (await import("./build/index.ts")).copyOp(payload, ctx),
   "build.mkdir": async (payload, ctx) => (await import("./build/index.ts")).mkdirOp(payload, ctx),
+  "build.export": async (payload, ctx) => (await import("./build/index.ts")).exportOp(payload, ctx),
 };
 
 if (argv[0] === "__init") {
   const { runInit } = await import("./sandbox/index.ts");
   await runInit(argv.slice(1), ops);
+} else if (argv[0] === "__container") {
+  // The supervisor of a detached container (kiln run -d).
+  const { runMonitor } = await import("./sandbox/index.ts");
+  await runMonitor(argv[1]!);
 } else {
   const { main } = await import("./cli/main.ts");
   await main(argv);

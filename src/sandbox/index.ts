@@ -12,3 +12,7 @@ export { DEFAULT_PATH } from "./spec.ts";
 export { runContainer, type RunIO, type RunResult } from "./container.ts";
 export { runInit } from "./init.ts";
 export { ensureUserNamespace } from "./rootless.ts";
+export { mergeEnv, parseEnvFile, parseVolume, resolveCommand } from "./command-line.ts";
+export { ContainerStore, randomName, type ContainerConfig, type ContainerRecord, type ContainerState } from "./records.ts";
+export { removeContainer, runMonitor, runRecorded, startDetached, stopContainer } from "./lifecycle.ts";
+export { signalExitCode } from "./signals.ts";

@@ -1,0 +1,85 @@
+// Start, supervise, stop and remove recorded containers. A container always
+// has one kiln process supervising it: the `kiln run` in the foreground, or
+// for `-d` a detached kiln in the hidden mode `__container DIR` whose stdout
+// and stderr are the container's log file. Signals go to the supervisor,
+// which forwards them to the container's pid 1 (it is in the container's user
+// namespace and may signal any uid there; another kiln may not).
+import { closeSync, openSync } from "node:fs";
+import { KilnError } from "../errors.ts";
+import { selfArgv } from "../util/self.ts";
+import { runContainer, type RunIO } from "./container.ts";
+import { ContainerStore, isSupervisorAlive, processStartTime, type ContainerRecord, type ContainerState } from "./records.ts";
+
+const now = () => new Date().toISOString();
+
+/** Run a recorded container in this process; returns its exit status. */
+export async function runRecorded(store: ContainerStore, rec: ContainerRecord, io: RunIO): Promise<number> {
+  const running: ContainerState = { status: "running", pid: process.pid, pidStart: processStartTime(process.pid), startedAt: now() };
+  store.setState(rec.config.id, running);
+  let exitCode = 125;
+  try {
+    exitCode = (await runContainer(rec.config.spec, io)).exitCode;
+    return exitCode;
+  } finally {
+    store.setState(rec.config.id, { ...running, status: "exited", finishedAt: now(), exitCode });
+    if (rec.config.autoRemove) store.remove(rec);
+  }
+}
+
+/** `kiln run -d`: start the supervisor in the background, output to the log; returns at once. */
+export function startDetached(store: ContainerStore, rec: ContainerRecord): void {
+  const log = openSync(store.logPath(rec.config.id), "a", 0o600);
+  try {
+    const proc = Bun.spawn([...selfArgv(), "__container", rec.dir], { stdio: ["ignore", log, log], detached: true });
+    // Recorded here, before we return, so that `kiln ps` right after sees it running.
+    store.setState(rec.config.id, { status: "running", pid: proc.pid, pidStart: processStartTime(proc.pid), startedAt: now() });
+    proc.unref();
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** Hidden mode `kiln __container DIR`: the detached supervisor. */
+export async function runMonitor(dir: string): Promise<void> {
+  const store = new ContainerStore(dir.slice(0, dir.lastIndexOf("/")));
+  const rec = store.read(dir.slice(dir.lastIndexOf("/") + 1));
+  if (!rec) return;
+  process.exitCode = await runRecorded(store, rec, { stdin: "ignore", stdout: "inherit", stderr: "inherit" });
+}
+
+async function waitForExit(state: ContainerState, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (isSupervisorAlive(state)) {
+    if (Date.now() >= until) return false;
+    await Bun.sleep(20);
+  }
+  return true;
+}
+
+/**
+ * `kiln stop`: SIGTERM (forwarded to the container's pid 1), then after
+ * `timeoutSec` SIGKILL of the supervisor, which takes the whole container
+ * down with it (parent-death signal, then its pid namespace).
+ */
+export async function stopContainer(store: ContainerStore, rec: ContainerRecord, timeoutSec: number): Promise<void> {
+  const state = rec.state;
+  if (state.status !== "running" || !isSupervisorAlive(state)) return;
+  process.kill(state.pid!, "SIGTERM");
+  if (await waitForExit(state, timeoutSec * 1000)) return;
+  process.kill(state.pid!, "SIGKILL");
+  await waitForExit(state, 5000);
+  const after = store.read(rec.config.id);
+  if (after && after.state.status === "running") store.setState(rec.config.id, { ...state, status: "exited", finishedAt: now(), exitCode: 137 });
+}
+
+/** `kiln rm`: refuse a running container unless forced (then kill it first). */
+export async function removeContainer(store: ContainerStore, rec: ContainerRecord, force: boolean): Promise<void> {
+  if (rec.state.status === "running" && isSupervisorAlive(rec.state)) {
+    if (!force) {
+      throw new KilnError("E_USAGE", `cannot remove container "/${rec.config.name}": container is running: stop the container before removing or force remove`);
+    }
+    process.kill(rec.state.pid!, "SIGKILL");
+    await waitForExit(rec.state, 5000);
+  }
+  store.remove(rec);
+}
