@@ -86,6 +86,19 @@ export async function prepareContext(input: ContextInput): Promise<PreparedConte
     text = readDockerfile(dockerfilePath, input.file ?? name);
   }
   const ignoreFile = dockerignoreCandidates(dockerfilePath, dir).find((p) => existsSync(p));
-  const ignore = ignoreFile ? DockerIgnore.parse(readFileSync(ignoreFile, "utf8")) : undefined;
+  const ignore = ignoreFile ? classicIgnore(DockerIgnore.parse(readFileSync(ignoreFile, "utf8"))) : undefined;
   return { contextDir: dir, dockerfile: { text, name }, ignore };
+}
+
+/**
+ * .dockerignore as the docker 20.10 CLI applies it when it sends the context:
+ * an excluded directory is skipped whole unless a `!pattern` literally starts
+ * with its path (`!dir/keep` keeps walking `dir`; `!**\/keep` does not).
+ */
+function classicIgnore(di: DockerIgnore): IgnoreMatcher {
+  const exceptions = di.patterns.filter((p) => p.exclusion).map((p) => `${p.pattern}/`);
+  return {
+    matches: (rel) => di.matches(rel),
+    canSkipDir: (rel) => !exceptions.some((p) => p.startsWith(`${rel}/`)),
+  };
 }

@@ -29,6 +29,8 @@ export interface ContextEntry {
   mtimeMs: number;
   link?: string;
   stat: BigIntStats;
+  /** A directory the context only has because a re-included file is below it. */
+  implied?: boolean;
 }
 
 export function kindOf(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): EntryKind | undefined {
@@ -77,7 +79,7 @@ export class BuildContext implements SourceTree {
     } else if (st && kind === "dir" && excluded && !this.ignore!.canSkipDir(rel) && this.hasIncluded(rel)) {
       // An excluded directory with a `!`-included file below: the docker CLI sends the file,
       // and the daemon recreates the directory around it (0755, root, just now).
-      entry = { rel, kind, perm: 0o755, size: 0, mtimeMs: Date.now(), stat: st };
+      entry = { rel, kind, perm: 0o755, size: 0, mtimeMs: Date.now(), stat: st, implied: true };
     }
     this.entries.set(rel, entry);
     return entry ?? undefined;
@@ -126,6 +128,8 @@ export class BuildContext implements SourceTree {
 
   /** Docker's per-entry hash: context files count as owned by 0:0 (the docker CLI sends them so), no user names. */
   hashOf(e: ContextEntry): string {
+    // Docker sums what the context tar carries; a directory it only implies "hashes" to its path.
+    if (e.implied) return e.rel;
     const st = { size: e.size, mtimeNs: e.stat.mtimeNs, ctimeNs: e.stat.ctimeNs, ino: e.stat.ino, mode: Number(e.stat.mode) };
     const sig = signatureOf(st);
     const hit = this.hashes.get(this.root, e.rel, sig);
@@ -166,8 +170,18 @@ export class BuildContext implements SourceTree {
     const e = this.lookup(source.rel);
     if (!e) throw new BuildError("E_BUILD_CONTEXT", `${source.rel} vanished from the build context while building`);
     if (e.kind !== "dir") return `file:${this.hashOf(e)}`;
-    // Docker walks from the source dir and skips only the context root itself.
-    return dirSourceHash(this.walk(e.rel).filter((x) => x.rel !== "").map((x) => this.hashOf(x)));
+    // Docker walks from the source dir (skipping only the context root) and asks its tarsum
+    // context for each path's sum: symlinks are followed inside the context, and a path the
+    // context tar does not carry (a dangling link, an implied directory) "hashes" to itself.
+    return dirSourceHash(
+      this.walk(e.rel)
+        .filter((x) => x.rel !== "")
+        .map((x) => {
+          if (x.kind !== "symlink") return this.hashOf(x);
+          const target = this.resolve(x.rel);
+          return target && !target.implied ? this.hashOf(target) : x.rel;
+        }),
+    );
   }
 
   /** Persist the hashes computed in this build. */

@@ -21,6 +21,9 @@ export interface SourceEntry {
   perm: number;
   mtimeMs: number;
   link?: string;
+  /** Owners, for image trees (COPY --from keeps them). */
+  uid?: number;
+  gid?: number;
 }
 
 /** A tree COPY reads from: the build context, or an image's root. */
@@ -68,7 +71,7 @@ function baseName(p: string): string {
 function toTreeEntry(e: SourceEntry, dirRel: string): CopyTreeEntry | undefined {
   if (e.kind !== "file" && e.kind !== "dir" && e.kind !== "symlink") return undefined;
   const rel = dirRel === "" ? e.rel : e.rel.slice(dirRel.length + 1);
-  return { rel, kind: e.kind, perm: e.perm, mtime: Math.floor(e.mtimeMs / 1000), link: e.link };
+  return { rel, kind: e.kind, perm: e.perm, mtime: Math.floor(e.mtimeMs / 1000), link: e.link, uid: e.uid, gid: e.gid };
 }
 
 /** The copy item and hash of one named path (Docker's calcCopyInfo without wildcards). */
@@ -79,7 +82,7 @@ function planOne(tree: SourceTree, rel: string, cmd: string): PlannedSource {
       hint: tree.description.startsWith("build context") ? "check the path (relative to the context directory) and .dockerignore" : "check the path in that stage or image",
     });
   }
-  const item: CopyItem = { path: tree.pathOf(e.rel), name: baseName(rel), kind: e.kind === "dir" ? "dir" : "file", perm: e.perm, mtime: Math.floor(e.mtimeMs / 1000) };
+  const item: CopyItem = { path: tree.pathOf(e.rel), name: baseName(rel), kind: e.kind === "dir" ? "dir" : "file", perm: e.perm, mtime: Math.floor(e.mtimeMs / 1000), uid: e.uid, gid: e.gid };
   if (e.kind === "dir") {
     item.entries = tree.walk(e.rel).flatMap((x) => (x.rel === e.rel ? [] : (toTreeEntry(x, e.rel) ?? [])));
   } else if (e.kind !== "file") {

@@ -85,6 +85,8 @@ export interface Executor {
   cachePut(key: string, id: Digest): void;
   run(parent: ImageRecord | undefined, req: RunRequest): Promise<RunResult>;
   copy(parent: ImageRecord | undefined, req: CopyRequest): Promise<CopyResult>;
+  /** RUN --mount from a stage or image: a host copy of `source` in it (a dir under `into`); returns its path. */
+  exportTree(image: ImageRecord, source: string, into: string): Promise<string>;
   /** WORKDIR: create the directory (root, 0755) if the image lacks it. */
   mkdir(parent: ImageRecord | undefined, path: string): Promise<StepLayer | undefined>;
   commit(req: CommitRequest): Promise<ImageRecord>;

@@ -9,5 +9,5 @@ export type { BuildEvent, EventSink } from "./events.ts";
 export type { Executor } from "./executor.ts";
 export { ClassicProgress, formatEvent, type ProgressOptions } from "./progress.ts";
 export { RealExecutor, type RealExecutorOptions } from "./real-executor.ts";
-export { COPY_OP, copyOp, MKDIR_OP, mkdirOp } from "./ops.ts";
+export { COPY_OP, copyOp, EXPORT_OP, exportOp, MKDIR_OP, mkdirOp } from "./ops.ts";
 export { prepareContext, type PreparedContext } from "./context-source.ts";

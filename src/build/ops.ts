@@ -15,6 +15,7 @@ import { ImageTree } from "./image-tree.ts";
 
 export const COPY_OP = "build.copy";
 export const MKDIR_OP = "build.mkdir";
+export const EXPORT_OP = "build.export";
 
 export interface CopyOpPayload {
   cmd: "COPY" | "ADD";
@@ -40,7 +41,8 @@ export interface OpContext {
 /** COPY/ADD inside the container. */
 export async function copyOp(payload: unknown, ctx: OpContext): Promise<void> {
   const p = payload as CopyOpPayload;
-  const identity = resolveChown(ctx.rootfs, p.chown);
+  // Docker's classic builder keeps the sources' owners for COPY --from without --chown.
+  const identity = p.from && !p.chown ? undefined : resolveChown(ctx.rootfs, p.chown);
   let items = p.items ?? [];
   let extract = p.extract ?? [];
   let hashes: string[] | undefined;
@@ -67,4 +69,20 @@ export async function copyOp(payload: unknown, ctx: OpContext): Promise<void> {
 /** WORKDIR: create the directory when the image lacks it. */
 export async function mkdirOp(payload: unknown, ctx: OpContext): Promise<void> {
   makeDirInRoot(ctx.rootfs, (payload as { path: string }).path);
+}
+
+/**
+ * RUN --mount=type=bind,from=STAGE: copy `source` of the mounted image into a
+ * host dir (owners, modes and times kept) that the RUN then bind-mounts; what
+ * the RUN writes there (rw) is thrown away with the dir, as BuildKit does.
+ */
+export async function exportOp(payload: unknown, ctx: OpContext): Promise<void> {
+  const p = payload as { source: string; hostDir: string };
+  const root = ctx.extra.from;
+  if (!root) throw new BuildError("E_INTERNAL", "export op: no image is mounted");
+  const tree = new ImageTree(root, "the mounted stage");
+  const [planned] = planSources(tree, [p.source], "COPY");
+  const item = planned!.item;
+  if (item.kind === "dir") copyIntoRoot(p.hostDir, { dest: "/", items: [item], identity: undefined });
+  else copyIntoRoot(p.hostDir, { dest: `/${item.name}`, items: [item], identity: undefined });
 }

@@ -15,7 +15,7 @@ import { runContainer, type ContainerSpec } from "../sandbox/index.ts";
 import { removeTree, type ImageRecord, type Store } from "../store/index.ts";
 import { overlayXattrNamespace } from "../util/userns.ts";
 import { childImageConfig, type CommitRequest, type CopyRequest, type CopyResult, type Executor, type RunRequest, type RunResult, type StepLayer } from "./executor.ts";
-import { COPY_OP, MKDIR_OP, type CopyOpPayload } from "./ops.ts";
+import { COPY_OP, EXPORT_OP, MKDIR_OP, type CopyOpPayload } from "./ops.ts";
 
 export interface RealExecutorOptions {
   compression: LayerCompression;
@@ -90,6 +90,15 @@ export class RealExecutor implements Executor {
     }
   }
 
+  async exportTree(image: ImageRecord, source: string, into: string): Promise<string> {
+    const hostDir = join(into, `mount-${newContainerId().slice(0, 12)}`);
+    mkdirSync(hostDir, { mode: 0o755 });
+    const extraRootfs = { from: await this.store.prepareSnapshots(image) };
+    // An op container over an empty root: only the mounted image and the host dir matter.
+    await this.inContainer(undefined, { id: newContainerId(), process: { kind: "op", op: EXPORT_OP, payload: { source, hostDir } }, network: "none", extraRootfs }, undefined, [], false);
+    return hostDir;
+  }
+
   async mkdir(parent: ImageRecord | undefined, path: string): Promise<StepLayer | undefined> {
     return (await this.inContainer(parent, { id: newContainerId(), process: { kind: "op", op: MKDIR_OP, payload: { path } }, network: "none" })).layer;
   }
@@ -104,7 +113,7 @@ export class RealExecutor implements Executor {
   }
 
   /** One temporary container over `parent`; on success its upper dir becomes the step's layer. */
-  private async inContainer(parent: ImageRecord | undefined, spec: Omit<ContainerSpec, "rootfs">, io?: Io, volumes: string[] = []): Promise<{ exitCode: number; stdout?: string; stderr?: string; layer?: StepLayer }> {
+  private async inContainer(parent: ImageRecord | undefined, spec: Omit<ContainerSpec, "rootfs">, io?: Io, volumes: string[] = [], commit = true): Promise<{ exitCode: number; stdout?: string; stderr?: string; layer?: StepLayer }> {
     const lowerDirs = parent ? await this.store.prepareSnapshots(parent) : [];
     const tmp = await this.store.tempDir("step");
     const upper = join(tmp, "upper");
@@ -120,7 +129,7 @@ export class RealExecutor implements Executor {
         if (err instanceof KilnError && !(err instanceof BuildError)) throw new BuildError(err.code, err.message, { hint: err.hint, cause: err });
         throw err;
       }
-      if (r.exitCode !== 0) return r;
+      if (r.exitCode !== 0 || !commit) return r;
       if (volumes.length > 0) applyVolumeRules(upper, lowerDirs, volumes, overlayXattrNamespace());
       return { ...r, layer: await this.commitUpper(parent, upper, lowerDirs) };
     } finally {

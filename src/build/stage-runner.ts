@@ -177,7 +177,13 @@ export class StageRunner {
     const cmd = composeRun(state, inst);
     const network = inst.network === "default" ? env.network : inst.network;
     const tmp = inst.mounts.length > 0 || cmd.script ? await env.tempDir() : undefined;
-    const mounts = planMounts(inst.mounts, state.config.WorkingDir ?? "/", { contextDir: env.contextDir, cacheRoot: env.cacheMountRoot, tmp: tmp ?? "" });
+    const fromImage = async (ref: string, source: string) => {
+      const index = env.stageIndex(ref);
+      const image = index !== undefined ? await (await env.stageResult(index)).record() : await env.resolveImage(ref, this.platform);
+      if (!image) throw new BuildError("E_BUILD", `RUN --mount from=${ref}: that stage produced no image`);
+      return { hostDir: await env.exec.exportTree(image, source, tmp!), key: image.id };
+    };
+    const mounts = await planMounts(inst.mounts, state.config.WorkingDir ?? "/", { contextDir: env.contextDir, cacheRoot: env.cacheMountRoot, tmp: tmp ?? "" }, fromImage);
     if (cmd.script) {
       await Bun.write(`${tmp}/script`, cmd.script.content, { mode: 0o755 });
       mounts.mounts.push({ source: `${tmp}/script`, target: cmd.script.path, readonly: true });

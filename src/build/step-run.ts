@@ -3,8 +3,9 @@
  * through the stage's SHELL, the exec form as written; the environment is the
  * image's ENV plus the build args in scope; the history and the cache key get
  * the `|N K=V …` prefix of the args, the image config never gets them.
- * RUN --mount: bind mounts from the context, cache mounts (kept under the
- * store), tmpfs (a fresh empty dir); secrets and ssh need flags kiln lacks.
+ * RUN --mount: bind mounts from the context or from a stage/image (a host
+ * copy of it), cache mounts (kept under the store), tmpfs (a fresh empty
+ * dir); secrets and ssh need flags kiln lacks.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -49,14 +50,24 @@ export interface MountPlan {
  * mounts without `from`), `cacheRoot` the store's cache-mount dir, `tmp` the
  * step's temp dir (tmpfs stand-ins).
  */
-export function planMounts(mounts: readonly RunMount[], workdir: string, dirs: { contextDir?: string; cacheRoot: string; tmp: string }): MountPlan {
+export async function planMounts(
+  mounts: readonly RunMount[],
+  workdir: string,
+  dirs: { contextDir?: string; cacheRoot: string; tmp: string },
+  fromImage: (ref: string, source: string) => Promise<{ hostDir: string; key: string }>,
+): Promise<MountPlan> {
   const out: MountPlan = { mounts: [], key: [] };
-  mounts.forEach((m, i) => {
+  for (const [i, m] of mounts.entries()) {
     const target = m.target === undefined ? undefined : joinClean("/", m.target.startsWith("/") ? "" : workdir, m.target);
     if (!target && m.type !== "secret" && m.type !== "ssh") throw new BuildError("E_BUILD", `RUN --mount=${m.raw}: a target is required`, { hint: "add target=/path" });
     switch (m.type) {
       case "bind": {
-        if (m.from) throw notYet(m, "bind mounts from a stage or image");
+        if (m.from) {
+          const got = await fromImage(m.from, m.source ?? "/");
+          out.mounts.push({ source: got.hostDir, target: target!, readonly: m.readOnly });
+          out.key.push(`bind:${got.key}:${m.source ?? "/"}:${target}:${m.readOnly ? "ro" : "rw"}`);
+          break;
+        }
         if (!dirs.contextDir) throw new BuildError("E_BUILD", `RUN --mount=${m.raw}: there is no build context to bind from`);
         const source = resolveInRoot(dirs.contextDir, m.source ?? "");
         out.mounts.push({ source, target: target!, readonly: m.readOnly });
@@ -82,12 +93,12 @@ export function planMounts(mounts: readonly RunMount[], workdir: string, dirs: {
       default:
         throw notYet(m, `--mount=type=${m.type} (it needs --${m.type} on the command line)`);
     }
-  });
+  }
   return out;
 }
 
 function notYet(m: RunMount, what: string): BuildError {
   return new BuildError("E_NOT_IMPLEMENTED", `RUN --mount=${m.raw}: ${what} is not supported yet`, {
-    hint: "use a bind mount from the build context, a cache mount or a tmpfs mount",
+    hint: "use a bind, cache or tmpfs mount",
   });
 }

@@ -57,6 +57,9 @@ export interface CopyTreeEntry {
   /** Source mtime in whole seconds (Docker truncates). */
   mtime: number;
   link?: string;
+  /** Source owner, kept when the request has no identity. */
+  uid?: number;
+  gid?: number;
 }
 
 export interface CopyItem {
@@ -67,6 +70,8 @@ export interface CopyItem {
   kind: "file" | "dir";
   perm: number;
   mtime: number;
+  uid?: number;
+  gid?: number;
   /** Directory sources: what to copy (already filtered by .dockerignore); listed from disk when absent. */
   entries?: CopyTreeEntry[];
 }
@@ -75,7 +80,8 @@ export interface CopyRequest {
   /** Absolute path in the container; a trailing "/" means "into this directory". */
   dest: string;
   items: CopyItem[];
-  identity: CopyIdentity;
+  /** Owner of everything copied (--chown, root by default); undefined keeps the sources' owners (COPY --from). */
+  identity: CopyIdentity | undefined;
   chmod?: ModeSpec;
 }
 
@@ -89,7 +95,7 @@ export function listTree(dir: string): CopyTreeEntry[] {
       const st = lstatSync(`${dir}/${r}`);
       const kind = st.isDirectory() ? "dir" : st.isSymbolicLink() ? "symlink" : st.isFile() ? "file" : undefined;
       if (!kind) continue; // devices, fifos and sockets are not copied (as Docker's context tar leaves sockets out)
-      out.push({ rel: r, kind, perm: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000), link: kind === "symlink" ? readlinkSync(`${dir}/${r}`) : undefined });
+      out.push({ rel: r, kind, perm: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000), uid: st.uid, gid: st.gid, link: kind === "symlink" ? readlinkSync(`${dir}/${r}`) : undefined });
       if (kind === "dir") visit(r);
     }
   };
@@ -172,24 +178,32 @@ function clear(path: string, keepDir: boolean): boolean {
 }
 
 /**
- * Mode, owner, mtime of a copied entry. Files are chmod'ed before the chown,
- * as Docker's classic builder does (untar, then fixPermissions): the kernel's
- * chown then drops setuid/setgid, so a COPY'd setuid file arrives without
- * them, exactly as in Docker 20.10 (checked against dockerd).
+ * Mode, owner, mtime of a copied entry. With an identity, files are chmod'ed
+ * before the chown, as Docker's classic builder does (untar, then
+ * fixPermissions): the kernel's chown then drops setuid/setgid, so a COPY'd
+ * setuid file arrives without them, exactly as in Docker 20.10 (checked
+ * against dockerd). COPY --from without --chown keeps the source owners and
+ * the bits (untar's chown-then-chmod order).
  */
-function finish(path: string, kind: CopyTreeEntry["kind"], perm: number, mtime: number, req: CopyRequest, dirs: [string, number, number][]): void {
-  if (kind === "symlink") {
-    chown(path, req.identity);
-    return lutimesSync(path, mtime, mtime);
+function finish(path: string, e: Pick<CopyTreeEntry, "kind" | "perm" | "mtime" | "uid" | "gid">, req: CopyRequest, dirs: [string, number, number][]): void {
+  const owner = req.identity ?? { uid: e.uid ?? 0, gid: e.gid ?? 0 };
+  if (e.kind === "symlink") {
+    chown(path, owner);
+    return lutimesSync(path, e.mtime, e.mtime);
   }
-  const mode = req.chmod ? applyModeSpec(req.chmod, perm, kind === "dir") : perm;
-  if (kind === "dir") {
-    chown(path, req.identity);
-    return void dirs.push([path, mode, mtime]);
+  const mode = req.chmod ? applyModeSpec(req.chmod, e.perm, e.kind === "dir") : e.perm;
+  if (e.kind === "dir") {
+    chown(path, owner);
+    return void dirs.push([path, mode, e.mtime]);
   }
-  chmodSync(path, mode);
-  chown(path, req.identity);
-  lutimesSync(path, mtime, mtime);
+  if (req.identity) {
+    chmodSync(path, mode);
+    chown(path, owner);
+  } else {
+    chown(path, owner);
+    chmodSync(path, mode);
+  }
+  lutimesSync(path, e.mtime, e.mtime);
 }
 
 function copyEntry(src: string, dst: string, e: { kind: CopyTreeEntry["kind"]; link?: string }): void {
@@ -207,13 +221,13 @@ function copyDirectory(root: string, item: CopyItem, dest: string, req: CopyRequ
   const existed = isDir(dest);
   if (!existed) {
     mkdirAllNew(root, dest, { uid: 0, gid: 0 });
-    chown(dest, req.identity);
+    chown(dest, req.identity ?? { uid: 0, gid: 0 });
   }
   const dirs: [string, number, number][] = [];
   for (const e of item.entries ?? listTree(item.path)) {
     const dst = `${dest}/${e.rel}`;
     copyEntry(`${item.path}/${e.rel}`, dst, e);
-    finish(dst, e.kind, e.perm, e.mtime, req, dirs);
+    finish(dst, e, req, dirs);
   }
   // Children first changed their parents' mtimes: set directory modes and times last, deepest first.
   for (const [path, mode, mtime] of dirs.reverse()) {
@@ -232,9 +246,9 @@ export function copyIntoRoot(root: string, req: CopyRequest): void {
       continue;
     }
     const target = endsInSlash || isDir(dest) ? `${dest}/${item.name}` : dest;
-    mkdirAllNew(root, target.slice(0, target.lastIndexOf("/")), req.identity);
+    mkdirAllNew(root, target.slice(0, target.lastIndexOf("/")), req.identity ?? { uid: 0, gid: 0 });
     copyEntry(item.path, target, { kind: "file" });
-    finish(target, "file", item.perm, item.mtime, req, []);
+    finish(target, { ...item, kind: "file" }, req, []);
   }
 }
 
@@ -358,6 +372,10 @@ export function applyVolumeRules(upper: string, lowerDirs: string[], volumes: st
   for (const v of [...volumes].sort()) {
     const rel = lexicalClean(v).slice(1);
     if (rel === "") continue;
+    const ancestors: string[] = [];
+    for (let p = rel.slice(0, Math.max(rel.lastIndexOf("/"), 0)); p !== ""; p = p.slice(0, Math.max(p.lastIndexOf("/"), 0))) ancestors.push(p);
+    // Their stats before the removal below touches their mtimes.
+    const before = new Map(ancestors.map((p) => [p, lstatSync(`${upper}/${p}`, { throwIfNoEntry: false })]));
     rmSync(`${upper}/${rel}`, { recursive: true, force: true });
     if (lowerKindAt(rel, lowerDirs, ns) === undefined) {
       const parts = rel.split("/");
@@ -373,8 +391,8 @@ export function applyVolumeRules(upper: string, lowerDirs: string[], volumes: st
       continue;
     }
     // Prune ancestors left empty that are unchanged copies of the lower directory.
-    for (let p = rel.slice(0, Math.max(rel.lastIndexOf("/"), 0)); p !== ""; p = p.slice(0, Math.max(p.lastIndexOf("/"), 0))) {
-      const st = lstatSync(`${upper}/${p}`, { throwIfNoEntry: false });
+    for (const p of ancestors) {
+      const st = before.get(p);
       const low = lowerDirStat(p, lowerDirs, ns);
       if (!st?.isDirectory() || !low || readdirSync(`${upper}/${p}`).length > 0 || isOpaqueDir(`${upper}/${p}`, ns)) break;
       if (st.mode !== low.mode || st.uid !== low.uid || st.gid !== low.gid || st.mtimeMs !== low.mtimeMs) break;

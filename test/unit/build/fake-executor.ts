@@ -71,6 +71,9 @@ export class FakeExecutor implements Executor {
     this.calls.push({ op: "copy", req });
     return { layer: fakeLayer(JSON.stringify(req)), hashes: req.from ? req.from.sources.map((s) => `file:${sha256(s).slice(7)}`) : undefined };
   }
+  async exportTree(image: ImageRecord, source: string, into: string): Promise<string> {
+    return `${into}/${image.id.slice(7, 19)}${source}`;
+  }
   async mkdir(_parent: ImageRecord | undefined, path: string): Promise<StepLayer | undefined> {
     this.calls.push({ op: "mkdir", path });
     return fakeLayer(`mkdir ${path}`);

@@ -34,3 +34,30 @@ describe("COPY source hashes equal Docker's", () => {
     test(name, () => expect(copySourcesHash(planSources(context, sources, "COPY").map((p) => p.hash))).toBe(want));
   }
 });
+
+// Docker's daemon sums the context tar the CLI sent: a symlink inside a directory source
+// sums as its target, a path the tar does not carry as its own name (checked with dockerd 20.10).
+describe("directory hashes with symlinks and .dockerignore, as Docker's tarsum context gives them", () => {
+  const ctx = tempDir("srchash-links", { "links/target": "t\n", "links/rel": { symlink: "target" }, "links/abs": { symlink: "/etc/passwd" }, "dir/x": "" });
+  afterAll(() => ctx[Symbol.dispose]());
+  chmodSync(ctx.join("links"), 0o755);
+  chmodSync(ctx.join("links/target"), 0o644);
+  test("a symlink to a file counts as that file; one leading out counts as its path", () => {
+    const c = new BuildContext(ctx.path, undefined, new HashCache(new BuildDb(undefined)));
+    const t = c.hashOf(c.lookup("links/target")!);
+    const dir = c.hashOf(c.lookup("links")!);
+    const want = `dir:${new Bun.CryptoHasher("sha256").update([dir, t, t, "links/abs"].sort().join(",")).digest("hex")}`;
+    expect(planSources(c, ["links"], "COPY")[0]!.hash).toBe(want);
+  });
+});
+
+describe("a Docker-verified directory with a symlink", () => {
+  const ctx = tempDir("srchash-docker-link", { "links/target": "t\n", "links/rel": { symlink: "target" } });
+  afterAll(() => ctx[Symbol.dispose]());
+  chmodSync(ctx.join("links"), 0o755);
+  chmodSync(ctx.join("links/target"), 0o644);
+  test("COPY links /links/ → the dir: hash dockerd 20.10 printed", () => {
+    const c = new BuildContext(ctx.path, undefined, new HashCache(new BuildDb(undefined)));
+    expect(planSources(c, ["links"], "COPY")[0]!.hash).toBe("dir:44d213e738bff92ca6d3f7d993dd4c60aad607de61a74c4a8e2f2fc2adf45d0d");
+  });
+});
