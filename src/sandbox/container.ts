@@ -95,12 +95,16 @@ function removeStubs(upperDir: string, created: string[]): void {
   }
 }
 
-/**
- * Run one container to completion. Throws SandboxError when it could not be
- * set up. `internal.init` replaces kiln's own entry point as the init program
- * (tests register test ops in their own entry).
- */
-export async function runContainer(spec: ContainerSpec, io: RunIO = {}, internal: { init?: string[] } = {}): Promise<RunResult> {
+/** Beyond the contract: hooks for kiln's own callers. */
+export interface RunHooks {
+  /** Replaces kiln's own entry point as the init program (tests register test ops in their own entry). */
+  init?: string[];
+  /** Called once the container is set up and only its execve is left (`kiln run -d` returns then). */
+  onReady?: () => void;
+}
+
+/** Run one container to completion. Throws SandboxError when it could not be set up. */
+export async function runContainer(spec: ContainerSpec, io: RunIO = {}, internal: RunHooks = {}): Promise<RunResult> {
   const t = hostTools();
   const runtime = mkdtempSync(join(dirname(spec.rootfs.workDir), ".kiln-run-"));
   try {
@@ -133,7 +137,8 @@ export async function runContainer(spec: ContainerSpec, io: RunIO = {}, internal
       else if ("pty" in e) {
         relay = relayTerminal(takeTerminal(target.pid!, e.pty), io.stdin === "inherit");
         writeSync(statusFd, "go\n");
-      } else failure = e;
+      } else if ("ready" in e) internal.onReady?.();
+      else failure = e;
     });
     const text = (s: unknown) => (s instanceof ReadableStream ? new Response(s).text() : Promise.resolve(undefined));
     try {

@@ -42,7 +42,7 @@ function failExec(sys: Sys, message: string, code: number): never {
  * already set). Order matters: supplementary groups and gid while still root,
  * uid last (after setuid nothing else may be changed).
  */
-export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | undefined): never {
+export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | undefined, onReady: () => void = () => {}): never {
   const user = resolveUser(proc.user, sys.readFile("/etc/passwd"), sys.readFile("/etc/group"));
   const env = processEnv(proc, user, hostname);
   const argv0 = proc.argv[0];
@@ -63,6 +63,8 @@ export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | unde
   }
   sys.setgid(user.gid);
   sys.setuid(user.uid);
+  // Only execve itself is left: the container counts as started.
+  onReady();
   try {
     return sys.execve(path, proc.argv, env);
   } catch (err) {

@@ -78,7 +78,7 @@ export function setupContainer(sys: Sys, spec: InitSpec & { process: ExecProcess
   // 9. The status pipe must not leak into the command: close it at execve.
   sys.setCloexec(spec.statusFd);
   // 10. Credentials, then execve: this process becomes the command.
-  return execProcess(sys, spec.process, spec.hostname);
+  return execProcess(sys, spec.process, spec.hostname, () => report(sys, spec, { ready: true }));
 }
 
 /**

@@ -3,22 +3,23 @@
 // for `-d` a detached kiln in the hidden mode `__container DIR` whose stdout
 // and stderr are the container's log file. Signals go to the supervisor,
 // which forwards them to the container's pid 1 (it is in the container's user
-// namespace and may signal any uid there; another kiln may not).
-import { closeSync, openSync } from "node:fs";
-import { KilnError } from "../errors.ts";
+// namespace and may signal any uid there; another kiln may not). Detached,
+// the state is recorded as running from the start: the supervisor writes it.
+import { closeSync, openSync, writeSync } from "node:fs";
+import { KilnError, SandboxError, type ErrorCode } from "../errors.ts";
 import { selfArgv } from "../util/self.ts";
-import { runContainer, type RunIO } from "./container.ts";
+import { runContainer, type RunHooks, type RunIO } from "./container.ts";
 import { ContainerStore, isSupervisorAlive, processStartTime, type ContainerRecord, type ContainerState } from "./records.ts";
 
 const now = () => new Date().toISOString();
 
 /** Run a recorded container in this process; returns its exit status. */
-export async function runRecorded(store: ContainerStore, rec: ContainerRecord, io: RunIO): Promise<number> {
+export async function runRecorded(store: ContainerStore, rec: ContainerRecord, io: RunIO, hooks: RunHooks = {}): Promise<number> {
   const running: ContainerState = { status: "running", pid: process.pid, pidStart: processStartTime(process.pid), startedAt: now() };
   store.setState(rec.config.id, running);
   let exitCode = 125;
   try {
-    exitCode = (await runContainer(rec.config.spec, io)).exitCode;
+    exitCode = (await runContainer(rec.config.spec, io, hooks)).exitCode;
     return exitCode;
   } finally {
     store.setState(rec.config.id, { ...running, status: "exited", finishedAt: now(), exitCode });
@@ -26,17 +27,36 @@ export async function runRecorded(store: ContainerStore, rec: ContainerRecord, i
   }
 }
 
-/** `kiln run -d`: start the supervisor in the background, output to the log; returns at once. */
-export function startDetached(store: ContainerStore, rec: ContainerRecord): void {
+/** fd on which the detached supervisor tells `kiln run -d` "ready" or why it failed. */
+const READY_FD = 3;
+
+/**
+ * `kiln run -d`: start the supervisor in the background (output to the log)
+ * and return once the container is set up, as `docker run -d` does; a setup
+ * failure is thrown here, not only written to the log.
+ */
+export async function startDetached(store: ContainerStore, rec: ContainerRecord): Promise<void> {
   const log = openSync(store.logPath(rec.config.id), "a", 0o600);
+  let proc: Bun.Subprocess;
   try {
-    const proc = Bun.spawn([...selfArgv(), "__container", rec.dir], { stdio: ["ignore", log, log], detached: true });
-    // Recorded here, before we return, so that `kiln ps` right after sees it running.
-    store.setState(rec.config.id, { status: "running", pid: proc.pid, pidStart: processStartTime(proc.pid), startedAt: now() });
-    proc.unref();
+    proc = Bun.spawn([...selfArgv(), "__container", rec.dir], { stdio: ["ignore", log, log, "pipe"], detached: true });
   } finally {
     closeSync(log);
   }
+  const fd = proc.stdio[READY_FD] as number;
+  const answer = (await new Response(Bun.file(fd).stream()).text()).trim();
+  try {
+    closeSync(fd);
+  } catch {
+    // closed by the stream
+  }
+  proc.unref();
+  if (answer === "ready") return;
+  const failure = answer ? (JSON.parse(answer) as { message: string; code?: string; hint?: string }) : undefined;
+  throw new SandboxError((failure?.code ?? "E_SANDBOX") as ErrorCode, failure?.message ?? "the container exited before it started", {
+    hint: failure?.hint ?? `See 'kiln logs ${rec.config.name}'.`,
+    exitCode: 125,
+  });
 }
 
 /** Hidden mode `kiln __container DIR`: the detached supervisor. */
@@ -44,7 +64,26 @@ export async function runMonitor(dir: string): Promise<void> {
   const store = new ContainerStore(dir.slice(0, dir.lastIndexOf("/")));
   const rec = store.read(dir.slice(dir.lastIndexOf("/") + 1));
   if (!rec) return;
-  process.exitCode = await runRecorded(store, rec, { stdin: "ignore", stdout: "inherit", stderr: "inherit" });
+  let told = false;
+  const tell = (line: string) => {
+    if (told) return;
+    told = true;
+    try {
+      writeSync(READY_FD, `${line}\n`);
+      closeSync(READY_FD);
+    } catch {
+      // kiln run -d is gone
+    }
+  };
+  try {
+    process.exitCode = await runRecorded(store, rec, { stdin: "ignore", stdout: "inherit", stderr: "inherit" }, { onReady: () => tell("ready") });
+  } catch (err) {
+    const e = err instanceof KilnError ? { message: err.message, code: err.code, hint: err.hint } : { message: String(err) };
+    tell(JSON.stringify(e));
+    process.exitCode = 125;
+  } finally {
+    tell("");
+  }
 }
 
 async function waitForExit(state: ContainerState, ms: number): Promise<boolean> {

@@ -40,11 +40,14 @@ export interface ContainerRecord {
   dir: string;
 }
 
-/** Start time of a process in clock ticks since boot, undefined when it does not exist. */
+/** Start time of a process in clock ticks since boot, undefined when it does not exist or is a zombie. */
 export function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // A dead supervisor may wait a while for its (re)parent to reap it: dead all the same.
+    if (fields[0] === "Z" || fields[0] === "X") return undefined;
+    return fields[19];
   } catch {
     return undefined;
   }

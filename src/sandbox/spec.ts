@@ -78,6 +78,8 @@ export type StatusEvent =
   | { created: string[] }
   /** fd number (in the init) of the terminal master; the parent takes it and answers "go". */
   | { pty: number }
+  /** Set up, credentials dropped: only execve is left. */
+  | { ready: true }
   | { error: { message: string; code?: string; hint?: string } }
   | { opError: { message: string; code?: string; hint?: string; name?: string } };
 

@@ -10,7 +10,8 @@ import { setWindowSize, takeFdFrom } from "./ffi.ts";
 export function takeTerminal(initPid: number, fd: number): number {
   const master = takeFdFrom(initPid, fd);
   const out = process.stdout;
-  setWindowSize(master, out.isTTY ? out.rows : 24, out.isTTY ? out.columns : 80);
+  // A terminal may report 0x0 (script(1) without a terminal of its own): keep the classic size then.
+  setWindowSize(master, (out.isTTY && out.rows) || 24, (out.isTTY && out.columns) || 80);
   return master;
 }
 
@@ -30,7 +31,7 @@ export async function relayTerminal(master: number, interactive: boolean): Promi
     }
   };
   const onResize = () => {
-    if (process.stdout.isTTY) setWindowSize(master, process.stdout.rows, process.stdout.columns);
+    if (process.stdout.isTTY && process.stdout.rows > 0) setWindowSize(master, process.stdout.rows, process.stdout.columns);
   };
   if (interactive) {
     if (raw) stdin.setRawMode(true);

@@ -106,7 +106,7 @@ export default defineCommand({
       });
       closeStore();
       if (a.detach) {
-        startDetached(containers, rec);
+        await startDetached(containers, rec);
         printOut(`${id}\n`);
         return;
       }
