@@ -6,9 +6,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { canUnshareUser, hasCommand, isRoot, skipReason, tempDir, type TempDir } from "../harness.ts";
+import { canUnshareUser, cleanEnv, hasCommand, isRoot, kilnExe, skipReason, tempDir, type TempDir } from "../harness.ts";
 import {
   ALPINE,
+  asUserArgv,
   containerCases,
   containerSpec,
   listTree,
@@ -109,6 +110,35 @@ for (const mode of ["rootless", "rootless-root-only"] as Mode[]) {
       await waitForOutput(p.stdout, "ready");
       p.kill("SIGTERM");
       expect(await p.exited).toBe(42);
+    });
+
+    test("the kiln binary as this user: import, run, unshare, all in one user namespace per command", async () => {
+      const root = join(user.home, ".local/share/kiln");
+      const kiln = async (args: string[]) => {
+        const p = Bun.spawn([...asUserArgv(user), kilnExe(), ...args], { stdout: "pipe", stderr: "pipe", env: cleanEnv({ HOME: user.home, KILN_ROOT: root }) });
+        const [stdout, stderr, exitCode] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+        return { stdout, stderr, exitCode };
+      };
+      expect((await kiln(["import", ALPINE!, "alpine:rl"])).exitCode).toBe(0);
+      const r = await kiln(["run", "--rm", "alpine:rl", "sh", "-c", "id -u; touch /x; hostname | wc -c"]);
+      if (withSubIds) {
+        expect(r.stderr).toBe("");
+        expect(r.stdout).toBe("0\n13\n");
+        expect(r.exitCode).toBe(0);
+      } else {
+        // Alpine's /etc/shadow belongs to group 42, which only sub-ids can map: the store says so.
+        expect(r.stderr).toContain("that id is not mapped in this user namespace");
+        expect(r.exitCode).toBe(125);
+      }
+      const map = await kiln(["unshare", "cat", "/proc/self/uid_map"]);
+      const lines = map.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/));
+      expect(lines[0]).toEqual(["0", String(user.uid), "1"]);
+      expect(lines.length).toBe(withSubIds ? 2 : 1);
+      // Everything kiln wrote belongs to the user (or, with sub-ids, its range): nothing to root.
+      const rootOwned = listTree(root).filter((p) => lstatSync(join(root, p)).uid === 0);
+      expect(rootOwned).toEqual([]);
+      expect((await kiln(["unshare", "rm", "-rf", root])).exitCode).toBe(0);
+      expect(existsSync(root)).toBe(false);
     });
 
     test("kiln killed with SIGKILL: no container process survives", async () => {
