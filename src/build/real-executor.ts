@@ -52,8 +52,10 @@ export class RealExecutor implements Executor {
   cachePut(key: string, id: Digest): void {
     this.store.cachePut(key, id);
   }
-  tag(id: Digest, name: string): Promise<void> {
-    return this.store.tag(id, name);
+  async tag(id: Digest, name: string): Promise<void> {
+    // A rebuild that changed nothing must not rewrite (and fsync) the index.
+    if ((await this.store.findImage(name))?.id === id) return;
+    await this.store.tag(id, name);
   }
 
   async run(parent: ImageRecord | undefined, req: RunRequest): Promise<RunResult> {

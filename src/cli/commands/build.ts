@@ -59,8 +59,9 @@ export default defineCommand({
 
     using store = await openStore();
     using db = new BuildDb(join(store.root, "build"));
-    const tmpRoot = await store.tempDir("build");
-    const tempDir = () => mkdtemp(join(tmpRoot, "d-"));
+    // One temp dir per build, made on first use (a fully cached build needs none).
+    let tmpRoot: Promise<string> | undefined;
+    const tempDir = async () => mkdtemp(join(await (tmpRoot ??= store.tempDir("build")), "d-"));
     try {
       const prepared = await prepareContext({
         context: String(args.context),
@@ -108,7 +109,7 @@ export default defineCommand({
       if (quiet && captured.length > 0) writeSync(2, captured.join(""));
       throw err;
     } finally {
-      removeTree(tmpRoot);
+      if (tmpRoot) removeTree(await tmpRoot);
     }
   },
 });
