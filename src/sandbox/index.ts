@@ -16,3 +16,15 @@ export { mergeEnv, parseEnvFile, parseVolume, resolveCommand } from "./command-l
 export { ContainerStore, randomName, type ContainerConfig, type ContainerRecord, type ContainerState } from "./records.ts";
 export { removeContainer, runMonitor, runRecorded, startDetached, stopContainer } from "./lifecycle.ts";
 export { signalExitCode } from "./signals.ts";
+export {
+  appArmorProfile,
+  checkKernel,
+  checkOverlay,
+  checkOverlayInUserns,
+  checkStoreDir,
+  checkSubIds,
+  checkTools,
+  checkUserNamespaceSysctls,
+  hostFacts,
+  type HostCheck,
+} from "./host.ts";

@@ -134,6 +134,17 @@ describe.skipIf(skip)("kiln run", () => {
     expect((await kiln(["ps", "-a"])).stdout).not.toContain("doomed");
   });
 
+  test("kiln doctor: one line per check, exit 0 on a host that can run kiln", async () => {
+    const r = await kiln(["doctor"]);
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.split("\n");
+    for (const name of ["kernel", "overlayfs", "unshare", "setpriv", "overlay in a user namespace", "store", "cgroups", "network"]) {
+      expect(lines.some((l) => new RegExp(`^\\[(ok  |info|warn)\\] ${name} `).test(l))).toBe(true);
+    }
+    expect(r.stdout).toEndWith("kiln can run here (as root).\n");
+    expect((await kiln(["doctor", "--apparmor-profile"])).stdout).toContain("userns,");
+  });
+
   test("kiln unshare runs a command (as root: in no new namespace)", async () => {
     const r = await kiln(["unshare", "sh", "-c", "id -u; exit 5"]);
     expect(r.stdout).toBe("0\n");
