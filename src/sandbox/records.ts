@@ -79,21 +79,35 @@ export class ContainerStore {
     return join(this.dirOf(id), "container.log");
   }
 
-  /** Record a new container; the name is claimed atomically. */
-  create(config: ContainerConfig): ContainerRecord {
+  /**
+   * Record a new container; the name is claimed atomically. Without a name
+   * one is generated, retried on a clash (with a digit appended after a few
+   * tries, as Docker's name generator does).
+   */
+  create(config: Omit<ContainerConfig, "name"> & { name?: string }): ContainerRecord {
     mkdirSync(join(this.root, "names"), { recursive: true });
-    try {
-      symlinkSync(config.id, join(this.root, "names", config.name));
-    } catch {
-      const owner = this.idOfName(config.name) ?? "";
-      throw new KilnError("E_USAGE", `Conflict. The container name "/${config.name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`, { exitCode: 125 });
+    let name = config.name ?? randomName();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        symlinkSync(config.id, join(this.root, "names", name));
+        break;
+      } catch (err) {
+        if (config.name === undefined && attempt < 100) {
+          name = `${randomName()}${attempt >= 5 ? Math.floor(Math.random() * 10) : ""}`;
+          continue;
+        }
+        if ((err as { code?: string }).code !== "EEXIST") throw err;
+        const owner = this.idOfName(name) ?? "";
+        throw new KilnError("E_USAGE", `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`, { exitCode: 125 });
+      }
     }
+    config = { ...config, name };
     const dir = this.dirOf(config.id);
     mkdirSync(dir, { mode: 0o700 });
     writeFileAtomic(join(dir, "config.json"), JSON.stringify(config, null, 2));
     const state: ContainerState = { status: "created" };
     writeFileAtomic(join(dir, "state.json"), JSON.stringify(state));
-    return { config, state, dir };
+    return { config: config as ContainerConfig, state, dir };
   }
 
   private idOfName(name: string): string | undefined {

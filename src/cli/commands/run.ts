@@ -8,7 +8,6 @@ import {
   mergeEnv,
   parseEnvFile,
   parseVolume,
-  randomName,
   resolveCommand,
   runRecorded,
   startDetached,
@@ -95,7 +94,7 @@ export default defineCommand({
       };
       const rec = containers.create({
         id,
-        name: (a.name as string | undefined) ?? randomName(),
+        name: a.name as string | undefined,
         image: a.image as string,
         imageId: image.id,
         command: argv,
