@@ -118,6 +118,8 @@ function lexicalClean(path: string): string {
   return `/${out.join("/")}`;
 }
 
+const IS_ROOT = process.getuid?.() === 0 && process.getgid?.() === 0;
+
 function isDir(path: string): boolean {
   return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
@@ -185,32 +187,39 @@ function clear(path: string, keepDir: boolean): boolean {
  * against dockerd). COPY --from without --chown keeps the source owners and
  * the bits (untar's chown-then-chmod order).
  */
-function finish(path: string, e: Pick<CopyTreeEntry, "kind" | "perm" | "mtime" | "uid" | "gid">, req: CopyRequest, dirs: [string, number, number][]): void {
+function finish(path: string, e: Pick<CopyTreeEntry, "kind" | "perm" | "mtime" | "uid" | "gid">, req: CopyRequest, dirs: [string, number, number][], fresh = false): void {
   const owner = req.identity ?? { uid: e.uid ?? 0, gid: e.gid ?? 0 };
+  // Made by this root process inside a directory this copy created: already 0:0, no chown needed.
+  const owned = fresh && owner.uid === 0 && owner.gid === 0 && IS_ROOT;
   if (e.kind === "symlink") {
-    chown(path, owner);
+    if (!owned) chown(path, owner);
     return lutimesSync(path, e.mtime, e.mtime);
   }
   const mode = req.chmod ? applyModeSpec(req.chmod, e.perm, e.kind === "dir") : e.perm;
   if (e.kind === "dir") {
-    chown(path, owner);
+    if (!owned) chown(path, owner);
     return void dirs.push([path, mode, e.mtime]);
   }
-  if (req.identity) {
-    chmodSync(path, mode);
+  if (!req.identity) {
     chown(path, owner);
+    chmodSync(path, mode);
+  } else if (owned) {
+    // What chmod + chown would leave: the kernel's chown drops setuid, and setgid with group-exec.
+    const after = mode & ~0o4000 & ~(mode & 0o010 ? 0o2000 : 0);
+    if (after !== e.perm) chmodSync(path, after); // copyFileSync kept e.perm already
   } else {
-    chown(path, owner);
     chmodSync(path, mode);
+    chown(path, owner);
   }
   lutimesSync(path, e.mtime, e.mtime);
 }
 
-function copyEntry(src: string, dst: string, e: { kind: CopyTreeEntry["kind"]; link?: string }): void {
+/** Create `dst` from `src`; `fresh`: its directory was made by this copy, so nothing is in the way. */
+function copyEntry(src: string, dst: string, e: { kind: CopyTreeEntry["kind"]; link?: string }, fresh = false): void {
   if (e.kind === "dir") {
-    if (!clear(dst, true)) mkdirSync(dst, { mode: 0o700 });
+    if (fresh || !clear(dst, true)) mkdirSync(dst, { mode: 0o700 });
   } else {
-    clear(dst, false);
+    if (!fresh) clear(dst, false);
     if (e.kind === "symlink") symlinkSync(e.link ?? readlinkSync(src), dst);
     else copyFileSync(src, dst);
   }
@@ -224,10 +233,15 @@ function copyDirectory(root: string, item: CopyItem, dest: string, req: CopyRequ
     chown(dest, req.identity ?? { uid: 0, gid: 0 });
   }
   const dirs: [string, number, number][] = [];
+  // Directories this copy created (by path relative to dest): their children need no lstat or chown.
+  const fresh = new Set<string>(existed ? [] : [""]);
   for (const e of item.entries ?? listTree(item.path)) {
     const dst = `${dest}/${e.rel}`;
-    copyEntry(`${item.path}/${e.rel}`, dst, e);
-    finish(dst, e, req, dirs);
+    const slash = e.rel.lastIndexOf("/");
+    const inFresh = fresh.has(slash === -1 ? "" : e.rel.slice(0, slash));
+    if (e.kind === "dir" && (inFresh || !isDir(dst))) fresh.add(e.rel);
+    copyEntry(`${item.path}/${e.rel}`, dst, e, inFresh);
+    finish(dst, e, req, dirs, inFresh);
   }
   // Children first changed their parents' mtimes: set directory modes and times last, deepest first.
   for (const [path, mode, mtime] of dirs.reverse()) {
