@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "nod
 import { join } from "node:path";
 import { BuildError, KilnError } from "../errors.ts";
 import { chainIds, EMPTY_LAYER_DIFF_ID, type Digest, type Platform } from "../image/index.ts";
-import { applyVolumeRules, diffUpperDir, encodeLayer, type LayerCompression } from "../layer/index.ts";
+import { applyVolumeRules, diffUpperDir, encodeLayer, missingInLowers, type LayerCompression } from "../layer/index.ts";
 import { runContainer, type ContainerSpec } from "../sandbox/index.ts";
 import { removeTree, type ImageRecord, type Store } from "../store/index.ts";
 import { overlayXattrNamespace } from "../util/userns.ts";
@@ -124,6 +124,13 @@ export class RealExecutor implements Executor {
       mkdirSync(upper, { mode: 0o755 });
       chmodSync(upper, 0o755); // the merged root takes the upper dir's mode
       mkdirSync(work);
+      // A VOLUME the image lacks is a fresh empty mount point during RUN, as Docker's anonymous volume.
+      const volumeMounts = missingInLowers(lowerDirs, volumes, overlayXattrNamespace()).map((target, i) => {
+        const source = join(tmp, `volume-${i}`);
+        mkdirSync(source, { mode: 0o755 });
+        return { source, target };
+      });
+      if (volumeMounts.length > 0) spec = { ...spec, mounts: [...(spec.mounts ?? []), ...volumeMounts] };
       let r: Awaited<ReturnType<typeof runContainer>>;
       try {
         r = await runContainer({ ...spec, rootfs: { lowerDirs, upperDir: upper, workDir: work } }, io);

@@ -364,6 +364,11 @@ async function writeBody(path: string, reader: TarReader): Promise<void> {
   }
 }
 
+/** Which of `paths` (absolute, in the image) the lower dirs do not have. */
+export function missingInLowers(lowerDirs: string[], paths: string[], ns: XattrNamespace): string[] {
+  return paths.filter((p) => lowerKindAt(lexicalClean(p).slice(1), lowerDirs, ns) === undefined);
+}
+
 /** The entry lower dirs show at `rel` (top-most visible one), if it is a directory. */
 function lowerDirStat(rel: string, lowerDirs: string[], ns: XattrNamespace) {
   if (lowerKindAt(rel, lowerDirs, ns) !== "dir") return undefined;
