@@ -1,0 +1,50 @@
+import { describe, expect, test } from "bun:test";
+import type { BuildEvent } from "../../../src/build/events.ts";
+import { ClassicProgress, formatEvent } from "../../../src/build/progress.ts";
+
+const ID = "sha256:9c8b7a6d5e4f00000000000000000000000000000000000000000000000000aa";
+
+describe("Docker's classic output lines", () => {
+  const rows: [string, BuildEvent, string][] = [
+    ["step", { type: "step", stage: 0, n: 2, total: 3, text: "RUN echo hi" }, "Step 2/3 : RUN echo hi\n"],
+    ["cache hit", { type: "cache-hit", stage: 0 }, " ---> Using cache\n"],
+    ["container", { type: "container", stage: 0, id: "1a2b3c4d5e6f7a8b" }, " ---> Running in 1a2b3c4d5e6f\n"],
+    ["container removed", { type: "container-removed", stage: 0, id: "1a2b3c4d5e6f7a8b" }, "Removing intermediate container 1a2b3c4d5e6f\n"],
+    ["image", { type: "image", stage: 0, id: ID }, " ---> 9c8b7a6d5e4f\n"],
+    ["FROM scratch has no id", { type: "image", stage: 0, id: "" }, " ---> \n"],
+    ["raw output", { type: "output", stage: 0, fd: 1, text: "a\na\na\n" }, "a\na\na\n"],
+    ["warning", { type: "warning", text: "One or more build-args [X] were not consumed" }, "[Warning] One or more build-args [X] were not consumed\n"],
+    ["built", { type: "built", id: ID }, "Successfully built 9c8b7a6d5e4f\n"],
+    ["tagged", { type: "tagged", name: "app:1" }, "Successfully tagged app:1\n"],
+    ["debug prints nothing here", { type: "debug", stage: 0, text: "x" }, ""],
+  ];
+  for (const [name, e, want] of rows) test(name, () => expect(formatEvent(e)).toBe(want));
+  test("tty timing goes on the image line", () => {
+    expect(formatEvent({ type: "image", stage: 0, id: ID, ms: 1234 }, true)).toBe(" ---> 9c8b7a6d5e4f (1.2s)\n");
+  });
+});
+
+describe("parallel stages print one after the other", () => {
+  test("a later stage's lines wait until the earlier stage is done", () => {
+    let out = "";
+    const p = new ClassicProgress({ write: (s) => void (out += s) });
+    p.setStages([0, 1]);
+    p.emit({ type: "step", stage: 1, n: 3, total: 4, text: "FROM b" });
+    expect(p.isLive(1)).toBe(false);
+    p.emit({ type: "step", stage: 0, n: 1, total: 4, text: "FROM a" });
+    expect(out).toBe("Step 1/4 : FROM a\n");
+    p.emit({ type: "step", stage: 1, n: 4, total: 4, text: "RUN b" });
+    p.emit({ type: "step", stage: 0, n: 2, total: 4, text: "RUN a" });
+    p.stageDone(0);
+    expect(p.isLive(1)).toBe(true);
+    expect(out).toBe("Step 1/4 : FROM a\nStep 2/4 : RUN a\nStep 3/4 : FROM b\nStep 4/4 : RUN b\n");
+  });
+  test("flush prints what is still held (after a failure)", () => {
+    let out = "";
+    const p = new ClassicProgress({ write: (s) => void (out += s) });
+    p.setStages([0, 1]);
+    p.emit({ type: "note", stage: 1, text: "held" });
+    p.flush();
+    expect(out).toBe("held\n");
+  });
+});
