@@ -75,6 +75,17 @@ describe.skipIf(skip)("RUN and friends, real builds on alpine", () => {
     expect(mismatches(await store.files("netnone"), { "/nets": { content: "lo\n" } })).toEqual([]);
   });
 
+  test("independent stages run at the same time (each waits for the other's mark in a shared cache mount)", async () => {
+    // Run one after the other, each stage would give up waiting and fail.
+    const wait = (mine: string, theirs: string) =>
+      `RUN --mount=type=cache,target=/rv,id=rendezvous-${process.pid} touch /rv/${mine} && i=0 && while [ ! -e /rv/${theirs} ] && [ $i -lt 3000000 ]; do i=$((i+1)); done && [ -e /rv/${theirs} ]`;
+    const df = `FROM alpine:3.20 AS a\n${wait("a", "b")}\nFROM alpine:3.20 AS b\n${wait("b", "a")}\nFROM alpine:3.20\nCOPY --from=a /etc/hostname /a\nCOPY --from=b /etc/hostname /b\n`;
+    const r = await store.build(df, {}, ["--no-cache"]);
+    if (r.exitCode !== 0) throw new Error(r.stdout + r.stderr);
+    // The output still reads stage by stage.
+    expect(r.stdout.indexOf("FROM alpine:3.20 AS b")).toBeGreaterThan(r.stdout.indexOf("touch /rv/a"));
+  }, 60_000);
+
   test("-q prints only the image id", async () => {
     const r = await store.build("FROM alpine:3.20\nRUN echo noisy\n", {}, ["-q"]);
     expect(r.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
