@@ -3,7 +3,7 @@
 // `[setpriv] unshare … kiln __init`, forwards signals to the container's pid 1,
 // relays a terminal, reads the init's status pipe, and afterwards removes
 // what the sandbox itself left in the upper dir and its runtime dir.
-import { closeSync, lstatSync, mkdtempSync, rmdirSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, lstatSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as errors from "../errors.ts";
 import { HostError, KilnError, SandboxError, type ErrorCode } from "../errors.ts";
@@ -106,6 +106,7 @@ export interface RunHooks {
 /** Run one container to completion. Throws SandboxError when it could not be set up. */
 export async function runContainer(spec: ContainerSpec, io: RunIO = {}, internal: RunHooks = {}): Promise<RunResult> {
   const t = hostTools();
+  mkdirSync(dirname(spec.rootfs.workDir), { recursive: true });
   const runtime = mkdtempSync(join(dirname(spec.rootfs.workDir), ".kiln-run-"));
   try {
     const isExec = spec.process.kind === "exec";

@@ -1,9 +1,8 @@
 // The three files every container gets from kiln rather than from its image,
-// as Docker does: /etc/hosts, /etc/resolv.conf, /etc/hostname. kiln writes
-// them into the container's runtime dir and the init bind-mounts them, so a
-// container that edits them changes only its own copy, never the image.
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// as Docker does: /etc/hosts, /etc/resolv.conf, /etc/hostname. The init
+// writes them on its scratch tmpfs and bind-mounts them, so a container that
+// edits them changes only its own copy, never the image.
+import { readFileSync } from "node:fs";
 
 /** /etc/hosts: localhost (IPv4 and IPv6, as Docker writes it), the container's hostname, then --add-host entries. */
 export function hostsFile(hostname: string, extraHosts: { host: string; ip: string }[] = []): string {
@@ -33,16 +32,11 @@ export function resolvConf(hostResolvConf = "/etc/resolv.conf"): string {
   }
 }
 
-/** Write hosts, resolv.conf and hostname into `dir`; returns the bind-mount list for the init. */
-export function writeEtcFiles(dir: string, hostname: string, extraHosts: { host: string; ip: string }[] = []): { source: string; target: string }[] {
-  const files: [string, string][] = [
-    ["hosts", hostsFile(hostname, extraHosts)],
-    ["resolv.conf", resolvConf()],
-    ["hostname", `${hostname}\n`],
+/** hosts, resolv.conf and hostname: name on the scratch tmpfs, content, path in the container. */
+export function etcFiles(hostname: string, extraHosts: { host: string; ip: string }[] = []): { name: string; content: string; target: string }[] {
+  return [
+    { name: "hosts", content: hostsFile(hostname, extraHosts), target: "/etc/hosts" },
+    { name: "resolv.conf", content: resolvConf(), target: "/etc/resolv.conf" },
+    { name: "hostname", content: `${hostname}\n`, target: "/etc/hostname" },
   ];
-  return files.map(([name, content]) => {
-    const source = join(dir, name);
-    writeFileSync(source, content, { mode: 0o644 });
-    return { source, target: `/etc/${name}` };
-  });
 }

@@ -4,6 +4,8 @@
 // and keeps it alive for the call). libc is opened on first use.
 import { dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
 import { accessSync, closeSync, constants as fsc, lstatSync, openSync, readSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
+import { buildInitLayer } from "./init-layer.ts";
+import type { InitLayerEntry } from "./spec.ts";
 import { SysError, type FsParams, type Sys } from "./sys.ts";
 
 const { ptr: p, u64, i64, i32, u32 } = FFIType;
@@ -26,9 +28,6 @@ function openLibc() {
     ioctl: { args: [i32, u64, p], returns: i32 },
     close: { args: [i32], returns: i32 },
     setsid: { args: [], returns: i32 },
-    setgroups: { args: [u64, p], returns: i32 },
-    setgid: { args: [u32], returns: i32 },
-    setuid: { args: [u32], returns: i32 },
     prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
     fcntl: { args: [i32, i32, i32], returns: i32 },
     signal: { args: [i32, p], returns: p },
@@ -58,6 +57,7 @@ const FSCONFIG_SET_STRING = 1;
 const FSCONFIG_CMD_CREATE = 6;
 const MOUNT_ATTR_RDONLY = 0x1;
 const SYS_PIVOT_ROOT = process.arch === "arm64" ? 41 : 155;
+const SYS_CREDS = process.arch === "arm64" ? { setgroups: 159, setgid: 144, setuid: 146 } : { setgroups: 116, setgid: 106, setuid: 105 };
 const IFF_UP = 0x1;
 const SIOCGIFFLAGS = 0x8913;
 const SIOCSIFFLAGS = 0x8914;
@@ -210,17 +210,22 @@ export class LibcSys implements Sys {
     check(this.l.ioctl(fd, BigInt(TIOCSCTTY), null), "ioctl TIOCSCTTY");
   }
 
+  // Credentials through the raw system calls: glibc's wrappers change every
+  // thread of the process (a signal to each of Bun's threads, and a wait for
+  // all of them, three times over); the raw calls change only this thread,
+  // which is enough because this thread execs the command right after.
   setgroups(gids: number[]): void {
-    const list = new Uint32Array(gids);
-    check(this.l.setgroups(BigInt(gids.length), gids.length ? list : null), "setgroups");
+    const list = new Uint32Array(gids.length || 1);
+    list.set(gids);
+    check(this.l.syscall(SYS_CREDS.setgroups, BigInt(gids.length), BigInt(ptr(list)), 0n), "setgroups");
   }
 
   setgid(gid: number): void {
-    check(this.l.setgid(gid), "setgid", String(gid));
+    check(this.l.syscall(SYS_CREDS.setgid, BigInt(gid), 0n, 0n), "setgid", String(gid));
   }
 
   setuid(uid: number): void {
-    check(this.l.setuid(uid), "setuid", String(uid));
+    check(this.l.syscall(SYS_CREDS.setuid, BigInt(uid), 0n, 0n), "setuid", String(uid));
   }
 
   setParentDeathSignal(signal: number): void {
@@ -301,6 +306,10 @@ export class LibcSys implements Sys {
 
   writeFd(fd: number, data: string): void {
     writeSync(fd, data);
+  }
+
+  buildInitLayer(dir: string, lowerDirs: string[], entries: InitLayerEntry[]): InitLayerEntry[] {
+    return buildInitLayer(dir, lowerDirs, entries);
   }
 }
 

@@ -28,3 +28,5 @@ export {
   hostFacts,
   type HostCheck,
 } from "./host.ts";
+export { LibcSys } from "./ffi.ts";
+export type { Sys } from "./sys.ts";

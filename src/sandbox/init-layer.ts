@@ -5,23 +5,15 @@
 // mounting over them never creates anything in the upper dir, which stays a
 // pure diff of what the process did.
 //
-// Directories on the way are copies of the image's own (mode, owner, times),
+// The init builds it on its scratch tmpfs (cheap file creation, gone with
+// the mount namespace). Directories on the way are copies of the image's own (mode, owner, times),
 // so that the merged view is unchanged and a later copy-up of, say, /etc by
 // the process produces exactly the entry it would have produced without us.
 import { chmodSync, chownSync, lstatSync, mkdirSync, utimesSync, writeFileSync, type Stats } from "node:fs";
 import { join } from "node:path";
+import type { InitLayerEntry } from "./spec.ts";
 
-export interface InitLayerEntry {
-  /** Absolute path in the container. */
-  path: string;
-  kind: "dir" | "file";
-  /**
-   * Shadow an image symlink or file on the way (Docker does so for its own
-   * files: an image whose /etc/resolv.conf is a symlink gets a plain file).
-   * Without it such an entry is skipped and returned to the caller.
-   */
-  shadow: boolean;
-}
+export type { InitLayerEntry };
 
 type Found = { type: "missing" } | { type: "dir" | "other"; stat: Stats };
 

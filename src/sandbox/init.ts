@@ -8,7 +8,7 @@ import { readFileSync, readlinkSync } from "node:fs";
 import { KilnError, SandboxError } from "../errors.ts";
 import { execProcess } from "./exec.ts";
 import { LibcSys } from "./ffi.ts";
-import { bindFiles, mountDev, mountOverlay, mountProc, mountSys, openContainerTerminal } from "./mounts.ts";
+import { bindFiles, mountDev, mountOverlay, mountProc, mountScratch, mountSys, openContainerTerminal } from "./mounts.ts";
 import type { ExecProcess, InitSpec, OpHandler, OpProcess, StatusEvent } from "./spec.ts";
 import { MNT_DETACH, SysError, type Sys } from "./sys.ts";
 import { attachUserMounts, cloneUserMounts } from "./user-mounts.ts";
@@ -42,18 +42,21 @@ export function setupContainer(sys: Sys, spec: InitSpec & { process: ExecProcess
   // 1. Tell the parent our pid as the host sees it, so that it can forward
   //    signals straight to the command (this process becomes the command).
   report(sys, spec, { pid: hostPid });
-  // 2. The root file system first: every later mount point lives inside it.
+  // 2. Our scratch tmpfs (mount point, init layer, /etc files) and then the
+  //    root file system on it: every later mount point lives inside the root.
   //    The mount namespace is already private (unshare --propagation private),
   //    so nothing here propagates to the host.
+  const scratch = spec.scratch!;
+  mountScratch(sys, scratch);
   mountOverlay(sys, root, spec.overlay);
   // 3. /proc of our own pid namespace (we are its pid 1), /dev, /sys. The
   //    mount-point stubs for these and for the bind-mounted files come from the
-  //    parent's init layer (a lower dir), so none of them lands in the upper dir.
+  //    init layer (a lower dir), so none of them lands in the upper dir.
   mountProc(sys, root);
   mountDev(sys, root, { devptsGid: spec.devptsGid });
   if (spec.process.tty) handOverTerminal(sys, spec, openContainerTerminal(sys, root));
   mountSys(sys, root);
-  bindFiles(sys, root, spec.files);
+  bindFiles(sys, root, scratch);
   // 4. User bind mounts are cloned now, while host paths still resolve on the
   //    host; they are attached after pivot_root, where their targets resolve
   //    inside the container (an image's symlink cannot point them at the host).
@@ -114,9 +117,8 @@ export function describeInitError(err: unknown): { message: string; code?: strin
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
-/** Hidden mode `kiln __init SPEC_PATH`: never returns. */
-export async function runInit(argv: string[], ops: Record<string, OpHandler>): Promise<never> {
-  const sys = new LibcSys();
+/** Hidden mode `kiln __init SPEC_PATH`: never returns. (`sys` is replaceable for benchmarks of the init.) */
+export async function runInit(argv: string[], ops: Record<string, OpHandler>, sys: Sys = new LibcSys()): Promise<never> {
   const specPath = argv[argv.length - 1]!;
   const spec = JSON.parse(readFileSync(specPath, "utf8")) as InitSpec;
   const isOp = spec.process.kind === "op";

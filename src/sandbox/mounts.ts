@@ -3,7 +3,7 @@
 // merged root, before pivot_root.
 import { SandboxError } from "../errors.ts";
 import { planOverlayMount } from "./overlay.ts";
-import type { OverlaySpec } from "./spec.ts";
+import type { OverlaySpec, ScratchSpec } from "./spec.ts";
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_STRICTATIME, SysError, type Sys } from "./sys.ts";
 
 const O_RDWR = 0o2;
@@ -95,7 +95,20 @@ export function mountSys(sys: Sys, root: string): void {
   }
 }
 
-/** Bind kiln's generated files (/etc/hosts, /etc/resolv.conf, /etc/hostname) over their stubs. */
-export function bindFiles(sys: Sys, root: string, files: { source: string; target: string }[]): void {
-  for (const f of files) sys.mount(f.source, `${root}${f.target}`, null, MS_BIND);
+/**
+ * The scratch tmpfs over the runtime dir: the root's mount point, kiln's /etc
+ * files and the init layer. File creation there costs next to nothing (the
+ * store's disk pays a journal and metadata writes for each), and all of it
+ * vanishes with the mount namespace, so nothing needs cleaning up.
+ */
+export function mountScratch(sys: Sys, scratch: ScratchSpec): void {
+  sys.mount("tmpfs", scratch.dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=16m");
+  sys.mkdir(`${scratch.dir}/rootfs`, 0o755);
+  for (const f of scratch.files) sys.writeFile(`${scratch.dir}/${f.name}`, f.content, 0o644);
+  sys.buildInitLayer(`${scratch.dir}/init`, scratch.initLayer.lowerDirs, scratch.initLayer.entries);
+}
+
+/** Bind kiln's /etc files (hosts, resolv.conf, hostname) over their stubs from the init layer. */
+export function bindFiles(sys: Sys, root: string, scratch: ScratchSpec): void {
+  for (const f of scratch.files) sys.mount(`${scratch.dir}/${f.name}`, `${root}${f.target}`, null, MS_BIND);
 }

@@ -1,14 +1,13 @@
-// The host side of a container before it starts: its runtime dir (mount
-// point, init layer, /etc files, the InitSpec file) and every decision the
-// init should not have to take (hostname, userxattr, devpts gid, lower-dir
-// order, read-only overlays for extraRootfs).
+// The host side of a container before it starts: its runtime dir (holding
+// the InitSpec file) and every decision the init should not have to take
+// (hostname, /etc file contents, init-layer entries, userxattr, devpts gid,
+// lower-dir order, read-only overlays for extraRootfs).
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { SandboxError } from "../errors.ts";
 import { isRealRoot } from "../util/userns.ts";
-import { writeEtcFiles } from "./etc-files.ts";
-import { buildInitLayer, type InitLayerEntry } from "./init-layer.ts";
-import type { ContainerSpec, InitSpec, OverlaySpec } from "./spec.ts";
+import { etcFiles } from "./etc-files.ts";
+import type { ContainerSpec, InitLayerEntry, InitSpec, OverlaySpec, ScratchSpec } from "./spec.ts";
 
 /** fd of the status pipe in the init (the fourth stdio entry of the spawn). */
 export const STATUS_FD = 3;
@@ -66,16 +65,17 @@ function initLayerEntries(spec: ContainerSpec, files: { target: string }[]): Ini
 }
 
 /**
- * Lay out `runtime` for `spec` and return the InitSpec (also written to
- * runtime/spec.json, the file the init reads).
+ * Decide everything about `spec` the init should not have to, write the
+ * InitSpec to runtime/spec.json (the file the init reads) and return it. An
+ * exec container's files are made by the init on its scratch tmpfs over
+ * `runtime`; here only the dirs an op needs are created.
  */
 export function prepareInit(spec: ContainerSpec, runtime: string): InitSpec {
   checkSpec(spec);
-  const merged = join(runtime, "rootfs");
-  mkdirSync(merged);
   mkdirSync(spec.rootfs.upperDir, { recursive: true });
   mkdirSync(spec.rootfs.workDir, { recursive: true });
   const userxattr = !isRealRoot();
+  const merged = join(runtime, "rootfs");
   const emptyDir = (n = 0) => {
     const dir = join(runtime, `empty${n}`);
     mkdirSync(dir, { recursive: true });
@@ -83,24 +83,25 @@ export function prepareInit(spec: ContainerSpec, runtime: string): InitSpec {
   };
 
   const lowerDirs = [...spec.rootfs.lowerDirs];
-  const isExec = spec.process.kind === "exec";
-  const hostname = isExec ? (spec.hostname ?? spec.id.slice(0, 12)) : undefined;
-  let files: { source: string; target: string }[] = [];
-  if (isExec) {
-    files = writeEtcFiles(runtime, hostname!, spec.extraHosts);
-    const initLayer = join(runtime, "init");
-    buildInitLayer(initLayer, spec.rootfs.lowerDirs, initLayerEntries(spec, files));
-    lowerDirs.unshift(initLayer);
+  let scratch: ScratchSpec | undefined;
+  let hostname: string | undefined;
+  if (spec.process.kind === "exec") {
+    hostname = spec.hostname ?? spec.id.slice(0, 12);
+    const files = etcFiles(hostname, spec.extraHosts);
+    scratch = { dir: runtime, files, initLayer: { lowerDirs: spec.rootfs.lowerDirs, entries: initLayerEntries(spec, files) } };
+    lowerDirs.unshift(join(runtime, "init"));
+  } else {
+    mkdirSync(merged);
+    // Overlay needs at least one lower dir (FROM scratch has none): an empty dir fills in.
+    if (lowerDirs.length === 0) lowerDirs.push(emptyDir());
   }
-  // Overlay needs at least one lower dir (FROM scratch has none), and a
-  // read-only overlay at least two: an empty dir fills in.
-  if (lowerDirs.length === 0) lowerDirs.push(emptyDir());
   const overlay: OverlaySpec = { lowerDirs, upperDir: spec.rootfs.upperDir, workDir: spec.rootfs.workDir, userxattr };
 
   const extra: InitSpec["extra"] = {};
   Object.entries(spec.extraRootfs ?? {}).forEach(([name, dirs], i) => {
     const target = join(runtime, "extra", String(i));
     mkdirSync(target, { recursive: true });
+    // A read-only overlay needs two lower dirs at least.
     const lowers = [...dirs];
     for (let n = 0; lowers.length < 2; n++) lowers.push(emptyDir(n));
     extra[name] = { target, overlay: { lowerDirs: lowers, userxattr } };
@@ -109,12 +110,12 @@ export function prepareInit(spec: ContainerSpec, runtime: string): InitSpec {
   const init: InitSpec = {
     statusFd: STATUS_FD,
     merged,
+    scratch,
     overlay,
     extra,
     process: spec.process,
     hostname,
     network: spec.network,
-    files,
     mounts: (spec.mounts ?? []).map((m) => ({ source: m.source, target: posix.normalize(m.target), readonly: m.readonly === true })),
     devptsGid: gidMapped(TTY_GID) ? TTY_GID : undefined,
   };

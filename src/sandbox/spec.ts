@@ -52,12 +52,38 @@ export interface OverlaySpec {
   userxattr: boolean;
 }
 
+/** A mount point kiln needs in the container, kept in the init layer (init-layer.ts). */
+export interface InitLayerEntry {
+  /** Absolute path in the container. */
+  path: string;
+  kind: "dir" | "file";
+  /**
+   * Shadow an image symlink or file on the way (Docker does so for its own
+   * files: an image whose /etc/resolv.conf is a symlink gets a plain file).
+   * Without it such an entry is skipped and the init creates it itself.
+   */
+  shadow: boolean;
+}
+
+/**
+ * What an exec container's init makes on a private tmpfs over the runtime
+ * dir: the root's mount point (rootfs/), the init layer (init/, the top-most
+ * lower dir) and kiln's /etc files.
+ */
+export interface ScratchSpec {
+  dir: string;
+  files: { name: string; content: string; target: string }[];
+  initLayer: { lowerDirs: string[]; entries: InitLayerEntry[] };
+}
+
 /** The JSON file kiln's init reads (path in argv, content never in argv). */
 export interface InitSpec {
   /** Status channel: the init writes one JSON line per event (see StatusEvent). */
   statusFd: number;
-  /** Where the container root is mounted (an empty dir in the runtime dir). */
+  /** Where the container root is mounted (in the runtime dir; on the scratch tmpfs for exec). */
   merged: string;
+  /** Only for exec containers. */
+  scratch?: ScratchSpec;
   overlay: OverlaySpec;
   /** extraRootfs name → [mount point, read-only overlay]. */
   extra: Record<string, { target: string; overlay: OverlaySpec }>;
@@ -65,8 +91,6 @@ export interface InitSpec {
   /** Only for exec: the container's own pid/uts/ipc namespaces are set up. */
   hostname?: string;
   network: "host" | "none";
-  /** Host file → path in the container, bind-mounted (/etc/hosts, /etc/resolv.conf, /etc/hostname). */
-  files: { source: string; target: string }[];
   mounts: { source: string; target: string; readonly: boolean }[];
   /** gid of the "tty" group for devpts, when mapped in this user namespace. */
   devptsGid?: number;

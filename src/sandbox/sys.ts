@@ -4,6 +4,7 @@
 // checked against a recording fake (test/unit/sandbox) and the real thing,
 // ffi.ts, stays a thin list of libc calls with no decisions in it.
 import { constants } from "node:os";
+import type { InitLayerEntry } from "./spec.ts";
 
 /** mount(2) flags (include/uapi/linux/mount.h). */
 export const MS_RDONLY = 0x1;
@@ -73,6 +74,8 @@ export interface Sys {
   symlink(target: string, path: string): void;
   readFile(path: string): string | undefined;
   writeFd(fd: number, data: string): void;
+  /** Build the init layer in `dir` (init-layer.ts); returns the entries it had to skip. */
+  buildInitLayer(dir: string, lowerDirs: string[], entries: InitLayerEntry[]): InitLayerEntry[];
 }
 
 const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));

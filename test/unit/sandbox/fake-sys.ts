@@ -2,6 +2,7 @@
 // that tests can check the order of the init sequence without a kernel. File
 // operations act on an in-memory set of paths; `files` seeds file contents.
 import { constants } from "node:os";
+import type { InitLayerEntry } from "../../../src/sandbox/spec.ts";
 import { SysError, type FsParams, type Sys } from "../../../src/sandbox/sys.ts";
 
 export class ExecCalled extends Error {
@@ -140,5 +141,9 @@ export class FakeSys implements Sys {
   }
   writeFd(fd: number, data: string): void {
     this.calls.push(`write ${fd} ${data.trim()}`);
+  }
+  buildInitLayer(dir: string, lowerDirs: string[], entries: InitLayerEntry[]): InitLayerEntry[] {
+    this.call(`buildInitLayer ${dir} over ${lowerDirs.join(":")} ${entries.map((e) => e.path).join(",")}`, "buildInitLayer");
+    return [];
   }
 }

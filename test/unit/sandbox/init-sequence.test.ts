@@ -14,7 +14,11 @@ function execSpec(over: Partial<Omit<InitSpec, "process">> = {}, proc: Partial<E
     process: { kind: "exec", argv: ["sh", "-c", "true"], env: ["A=1"], cwd: "/", user: "", ...proc },
     hostname: "0123456789ab",
     network: "host",
-    files: [{ source: "/rt/hosts", target: "/etc/hosts" }],
+    scratch: {
+      dir: "/rt",
+      files: [{ name: "hosts", content: "127.0.0.1 localhost\n", target: "/etc/hosts" }],
+      initLayer: { lowerDirs: ["/s/l1"], entries: [{ path: "/proc", kind: "dir", shadow: true }, { path: "/etc/hosts", kind: "file", shadow: true }] },
+    },
     mounts: [],
     devptsGid: 5,
     ...over,
@@ -39,11 +43,14 @@ const at = (sys: FakeSys, prefix: string) => sys.calls.findIndex((c) => c.starts
 
 describe("container init sequence (fake Sys)", () => {
   const orderRows: [string, string, string][] = [
-    ["the pid is reported before anything is mounted", "write 3 {\"pid\":4242}", "mount overlay"],
+    ["the pid is reported before anything is mounted", "write 3 {\"pid\":4242}", "mount tmpfs tmpfs /rt "],
+    ["the scratch tmpfs is mounted over the runtime dir first", "mount tmpfs tmpfs /rt ", "mkdir /rt/rootfs"],
+    ["kiln's /etc files are written on the scratch tmpfs", "mkdir /rt/rootfs", "writeFile /rt/hosts 644"],
+    ["the init layer is built on the scratch tmpfs before the overlay uses it", "buildInitLayer /rt/init over /s/l1 /proc,/etc/hosts", "mount overlay"],
     ["the overlay root comes before /proc", "mount overlay", "mount proc"],
-    ["/proc comes before /dev", "mount proc", "mount tmpfs tmpfs"],
-    ["devpts is mounted inside /dev's tmpfs", "mount tmpfs tmpfs", "mount devpts"],
-    ["/sys before the generated files", "mount sysfs", "mount bind /rt/hosts"],
+    ["/proc comes before /dev", "mount proc", `mount tmpfs tmpfs ${R}/dev`],
+    ["devpts is mounted inside /dev's tmpfs", `mount tmpfs tmpfs ${R}/dev`, "mount devpts"],
+    ["/sys before the generated files", "mount sysfs", "mount bind /rt/hosts /rt/rootfs/etc/hosts"],
     ["the hostname is set before pivot_root", "sethostname 0123456789ab", "pivotRoot"],
     ["pivot_root happens from inside the new root", `chdir ${R}`, "pivotRoot . ."],
     ["the old root is detached right after pivot_root", "pivotRoot . .", "umount . 2"],
