@@ -1,8 +1,6 @@
 import { defineCommand } from "citty";
 import { closeSync, openSync, readSync } from "node:fs";
-import { join } from "node:path";
-import { ContainerStore } from "../../sandbox/index.ts";
-import { resolveStoreRoot } from "../../store/index.ts";
+import { containerStore } from "./_containers.ts";
 import { printOut } from "./_shared.ts";
 
 /** Copy what `fd` holds from `offset` on to stdout; returns the new offset. */
@@ -23,7 +21,7 @@ export default defineCommand({
     container: { type: "positional", description: "Container name or ID" },
   },
   async run({ args }) {
-    const containers = new ContainerStore(join(resolveStoreRoot(process.env.KILN_ROOT), "containers"));
+    const containers = containerStore();
     const rec = containers.find(args.container as string);
     let fd: number;
     try {

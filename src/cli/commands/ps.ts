@@ -1,7 +1,6 @@
 import { defineCommand } from "citty";
-import { join } from "node:path";
-import { ContainerStore, type ContainerRecord } from "../../sandbox/index.ts";
-import { resolveStoreRoot } from "../../store/index.ts";
+import type { ContainerRecord } from "../../sandbox/index.ts";
+import { containerStore } from "./_containers.ts";
 import { createdSince, formatList, humanDuration } from "./_format.ts";
 import { formatArgs, noTruncArgs, printOut, quietArgs } from "./_shared.ts";
 
@@ -60,7 +59,7 @@ export default defineCommand({
   },
   run({ args }) {
     // Only container records: no need to open the image store (and its database).
-    const containers = new ContainerStore(join(resolveStoreRoot(process.env.KILN_ROOT), "containers"));
+    const containers = containerStore();
     const rows = containers
       .list()
       .filter((r) => args.all || r.state.status === "running")
