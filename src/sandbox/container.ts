@@ -151,6 +151,12 @@ export async function runContainer(spec: ContainerSpec, io: RunIO = {}, internal
         throw new SandboxError((failure.error.code ?? "E_SANDBOX") as ErrorCode, failure.error.message, { hint: failure.error.hint });
       }
       if (failure && "opError" in failure) throw rebuildOpError(failure.opError);
+      if (target.pid === undefined && isExec) {
+        // The init never started: setpriv or unshare failed (their message is on stderr already).
+        throw new SandboxError("E_SANDBOX", `could not create the container's namespaces (unshare exited with status ${exitCode})`, {
+          hint: "Run 'kiln doctor' to see what this host is missing.",
+        });
+      }
       if (!isExec && exitCode !== 0) {
         throw new SandboxError("E_SANDBOX", `container op "${spec.process.kind === "op" ? spec.process.op : ""}" failed with status ${exitCode}`);
       }
