@@ -3,9 +3,8 @@
 // Strings go in as NUL-terminated Buffers (Bun passes a TypedArray's address
 // and keeps it alive for the call). libc is opened on first use.
 import { dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
-import { accessSync, closeSync, constants as fsc, lstatSync, openSync, readSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
-import { buildInitLayer } from "./init-layer.ts";
-import type { InitLayerEntry } from "./spec.ts";
+import { closeSync, constants as fsc, openSync, readSync } from "node:fs";
+import { NodeFileOps } from "./file-ops.ts";
 import { SysError, type FsParams, type Sys } from "./sys.ts";
 
 const { ptr: p, u64, i64, i32, u32 } = FFIType;
@@ -95,10 +94,11 @@ function cstrArray(items: string[], keep: Buffer[]): BigUint64Array {
   return arr;
 }
 
-export class LibcSys implements Sys {
+export class LibcSys extends NodeFileOps implements Sys {
   private get l(): Libc {
     return libcSymbols();
   }
+
 
   mount(source: string, target: string, fstype: string | null, flags: number, data?: string): void {
     const rc = this.l.mount(cstr(source), cstr(target), fstype === null ? null : cstr(fstype), BigInt(flags), data === undefined ? null : cstr(data));
@@ -249,68 +249,6 @@ export class LibcSys implements Sys {
     failWithErrno("execve", path);
   }
 
-  exists(path: string): boolean {
-    try {
-      lstatSync(path);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  realpath(path: string): string {
-    return realpathSync(path);
-  }
-
-  isDirectory(path: string): boolean {
-    try {
-      return statSync(path).isDirectory();
-    } catch {
-      return false;
-    }
-  }
-
-  isExecutable(path: string): boolean {
-    try {
-      if (!statSync(path).isFile()) return false;
-      accessSync(path, fsc.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  mkdir(path: string, mode: number): void {
-    mkdirSync(path, { mode });
-  }
-
-  mkdirp(path: string, mode: number): void {
-    mkdirSync(path, { recursive: true, mode });
-  }
-
-  writeFile(path: string, data: string, mode: number): void {
-    writeFileSync(path, data, { mode });
-  }
-
-  symlink(target: string, path: string): void {
-    symlinkSync(target, path);
-  }
-
-  readFile(path: string): string | undefined {
-    try {
-      return readFileSync(path, "utf8");
-    } catch {
-      return undefined;
-    }
-  }
-
-  writeFd(fd: number, data: string): void {
-    writeSync(fd, data);
-  }
-
-  buildInitLayer(dir: string, lowerDirs: string[], entries: InitLayerEntry[]): InitLayerEntry[] {
-    return buildInitLayer(dir, lowerDirs, entries);
-  }
 }
 
 /**
