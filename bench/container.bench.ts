@@ -10,14 +10,15 @@
 //   runContainer                  kiln's sandbox API as the builder calls it (init = dist/kiln)
 //   runContainer, --bytecode      same, init = kiln compiled with --bytecode (JSC bytecode,
 //                                 no parse of the bundle at start-up; scripts/build.ts does not yet)
-//   runContainer, init spawns     same, but the init spawns the command and waits
-//                                 instead of exec'ing it (same binary, Sys.execve swapped)
+//   runContainer, small init      an init entry with only sandbox/ in its bundle, once
+//                                 exec'ing the command, once spawning it and waiting
+//                                 (same binary, Sys.execve swapped)
 //   kiln run --rm                 the CLI end to end (start-up, store, records)
 //   docker run --rm               Docker 20.10 + containerd + runc, same image content
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LibcSys, runContainer, runInit, type ContainerSpec } from "../src/sandbox/index.ts";
+import { runContainer, type ContainerSpec } from "../src/sandbox/index.ts";
 import { Store } from "../src/store/index.ts";
 import { startDockerd } from "../test/reference/dockerd.ts";
 import { median, printTable, timeCommand, timeRuns, type Row } from "./lib.ts";
@@ -27,17 +28,18 @@ const WARMUP = 5;
 const REPO = join(import.meta.dir, "..");
 const ALPINE = join(REPO, "../shared/images/alpine-minirootfs-3.20.3-x86_64.tar.gz");
 
-// The bench file doubles as an init whose execve spawns the command instead
-// (`bench __init-spawn SPEC`), compiled like kiln so start-up costs compare.
-if (process.argv[2] === "__init-spawn" || process.argv[2] === "__init-exec") {
-  class SpawnSys extends LibcSys {
-    override execve(path: string, argv: string[], env: string[]): never {
-      const r = Bun.spawnSync([path, ...argv.slice(1)], { env: Object.fromEntries(env.map((e) => e.split(/=(.*)/s) as [string, string])), stdio: ["inherit", "inherit", "inherit"] });
-      process.exit(r.exitCode ?? 128);
-    }
+// A small init entry whose Sys.execve spawns the command and waits instead of
+// exec'ing it (or exec's, for a same-size comparison), compiled like kiln.
+const INIT_VARIANTS = `
+import { LibcSys, runInit } from ${JSON.stringify(join(import.meta.dir, "../src/sandbox/index.ts"))};
+class SpawnSys extends LibcSys {
+  execve(path: string, argv: string[], env: string[]): never {
+    const r = Bun.spawnSync([path, ...argv.slice(1)], { env: Object.fromEntries(env.map((e) => e.split(/=(.*)/s))), stdio: ["inherit", "inherit", "inherit"] });
+    process.exit(r.exitCode ?? 128);
   }
-  await runInit(process.argv.slice(3), {}, process.argv[2] === "__init-spawn" ? new SpawnSys() : new LibcSys());
 }
+await runInit(process.argv.slice(3), {}, process.argv[2] === "__init-spawn" ? new SpawnSys() : new LibcSys());
+`;
 
 async function sh(argv: string[], env: Record<string, string> = {}): Promise<string> {
   const p = Bun.spawn(argv, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe", cwd: REPO });
@@ -57,7 +59,8 @@ const kiln = join(REPO, "dist/kiln");
 try {
   await sh([process.execPath, "run", "scripts/build.ts"]);
   const initBin = join(work, "init-variants");
-  await sh([process.execPath, "build", "--compile", "--minify", import.meta.path, "--outfile", initBin]);
+  writeFileSync(`${initBin}.ts`, INIT_VARIANTS);
+  await sh([process.execPath, "build", "--compile", "--minify", `${initBin}.ts`, "--outfile", initBin]);
   const kilnBytecode = join(work, "kiln-bytecode");
   await sh([process.execPath, "build", "--compile", "--minify", "--bytecode", "--format=esm", "src/main.ts", "--outfile", kilnBytecode]);
 
@@ -93,11 +96,27 @@ try {
     console.error(`${name}: median ${median(measured.at(-1)![1]).toFixed(1)} ms`);
   };
   await measure("unshare -m -p -f -u -i true", () => timeCommand(["unshare", "-m", "-p", "-f", "-u", "-i", "true"]));
-  await measure("runContainer (init = dist/kiln, execve)", container([kiln]));
-  await measure("runContainer (init = kiln --bytecode)", container([kilnBytecode]));
-  await measure("runContainer (bench init, execve)", container([initBin, "__init-exec"]));
-  await measure("runContainer (bench init, spawn + wait)", container([initBin, "__init-spawn"]));
-  await measure("kiln run --rm five:bench true", () => timeCommand([kiln, "run", "--rm", "five:bench", "true"], { env: { ...process.env, KILN_ROOT: root } as Record<string, string> }));
+  // The container variants run interleaved, round by round, so that a change
+  // in the machine's load hits all of them alike.
+  const variants: [string, () => Promise<unknown>][] = [
+    ["runContainer (init = dist/kiln, execve)", container([kiln])],
+    ["runContainer (init = kiln --bytecode)", container([kilnBytecode])],
+    ["runContainer (small init, execve)", container([initBin, "__init-exec"])],
+    ["runContainer (small init, spawn + wait)", container([initBin, "__init-spawn"])],
+    ["kiln run --rm five:bench true", () => timeCommand([kiln, "run", "--rm", "five:bench", "true"], { env: { ...process.env, KILN_ROOT: root } as Record<string, string> })],
+  ];
+  const times = variants.map((): number[] => []);
+  for (let round = 0; round < RUNS + WARMUP; round++) {
+    for (const [i, [, fn]] of variants.entries()) {
+      const t0 = performance.now();
+      await fn();
+      if (round >= WARMUP) times[i]!.push(performance.now() - t0);
+    }
+  }
+  variants.forEach(([name], i) => {
+    measured.push([name, times[i]!]);
+    console.error(`${name}: median ${median(times[i]!).toFixed(1)} ms`);
+  });
 
   const d = await startDockerd();
   if ("skip" in d) console.error(`docker run: skipped (${d.skip})`);
