@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { BuildError } from "../errors.ts";
 import { buildStageGraph, lowerInstructions, parseDockerfile, PLATFORM_ARGS, type Instruction, type StageGraph } from "../dockerfile/index.ts";
 import { familiarName, formatPlatform, hostPlatform, parsePlatform, parseReference, platformMatches, type Digest, type Platform } from "../image/index.ts";
-import type { ImageRecord } from "../store/index.ts";
+import type { BaseImage } from "./ref-cache.ts";
 import { declareMetaArg, newArgScope, unusedBuildArgs } from "./args.ts";
 import type { BuildDb } from "./build-db.ts";
 import { StepLog } from "./cache.ts";
@@ -188,7 +188,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<{ id
 }
 
 /** FROM / COPY --from an image: the local one, or pulled (when missing, or always with --pull). */
-async function resolveImage(exec: Executor, ref: string, platform: Platform, pull: boolean): Promise<ImageRecord> {
+async function resolveImage(exec: Executor, ref: string, platform: Platform, pull: boolean): Promise<BaseImage> {
   if (pull && exec.pull) return exec.pull(ref, platform);
   const local = await exec.findImage(ref);
   if (local) {

@@ -8,6 +8,7 @@
 import type { ContainerConfig, Descriptor, Digest, HistoryEntry, ImageConfig, Platform } from "../image/index.ts";
 import type { CopyItem, ModeSpec } from "../layer/index.ts";
 import type { ImageRecord } from "../store/index.ts";
+import type { BaseImage } from "./ref-cache.ts";
 
 /** A layer a step produced (absent when the step changed nothing: Docker's empty layer). */
 export interface StepLayer {
@@ -76,8 +77,8 @@ export interface CommitRequest {
 }
 
 export interface Executor {
-  /** An image from the store by name, id or digest; undefined when it is not there. */
-  findImage(ref: string): Promise<ImageRecord | undefined>;
+  /** An image from the store by name, id or digest (its id and config); undefined when it is not there. */
+  findImage(ref: string): Promise<BaseImage | undefined>;
   getImage(id: Digest): Promise<ImageRecord>;
   /** Fetch an image from its registry (undefined when this kiln cannot pull). */
   pull?(ref: string, platform: Platform): Promise<ImageRecord>;

@@ -80,13 +80,13 @@ export class ClassicProgress {
   /** A stage finished: hand the terminal to the next unfinished stage, replaying what it printed meanwhile. */
   stageDone(stage: number): void {
     this.done.add(stage);
-    while (this.done.has(this.live)) {
-      const next = this.order.find((s) => !this.done.has(s));
-      if (next === undefined) return;
-      this.live = next;
-      const q = this.held.get(next);
+    // Walk the order from the live stage: replay each finished stage's held lines, stop at the first unfinished.
+    let i = this.order.indexOf(this.live);
+    while (this.done.has(this.live) && i + 1 < this.order.length) {
+      this.live = this.order[++i]!;
+      const q = this.held.get(this.live);
       if (q) this.opts.write(q.join(""));
-      this.held.delete(next);
+      this.held.delete(this.live);
     }
   }
 

@@ -16,6 +16,7 @@ import { removeTree, type ImageRecord, type Store } from "../store/index.ts";
 import { overlayXattrNamespace } from "../util/userns.ts";
 import { childImageConfig, type CommitRequest, type CopyRequest, type CopyResult, type Executor, type RunRequest, type RunResult, type StepLayer } from "./executor.ts";
 import { COPY_OP, EXPORT_OP, MKDIR_OP, type CopyOpPayload } from "./ops.ts";
+import { RefCache, type BaseImage } from "./ref-cache.ts";
 
 export interface RealExecutorOptions {
   compression: LayerCompression;
@@ -33,15 +34,22 @@ type Io = Parameters<typeof runContainer>[1];
 export class RealExecutor implements Executor {
   readonly pull?: (ref: string, platform: Platform) => Promise<ImageRecord>;
 
+  private readonly refs: RefCache;
+
   constructor(
     private readonly store: Store,
     private readonly opts: RealExecutorOptions,
   ) {
     this.pull = opts.pull;
+    this.refs = new RefCache(join(store.root, "build", "refs.json"), store.layout.indexPath);
   }
 
-  findImage(ref: string): Promise<ImageRecord | undefined> {
-    return this.store.findImage(ref);
+  async findImage(ref: string): Promise<BaseImage | undefined> {
+    const hit = this.refs.get(ref);
+    if (hit) return hit;
+    const record = await this.store.findImage(ref);
+    if (record) this.refs.put(ref, record);
+    return record;
   }
   getImage(id: Digest): Promise<ImageRecord> {
     return this.store.getImage(id);
@@ -54,7 +62,7 @@ export class RealExecutor implements Executor {
   }
   async tag(id: Digest, name: string): Promise<void> {
     // A rebuild that changed nothing must not rewrite (and fsync) the index.
-    if ((await this.store.findImage(name))?.id === id) return;
+    if ((await this.findImage(name))?.id === id) return;
     await this.store.tag(id, name);
   }
 

@@ -5,7 +5,7 @@
  */
 import type { ExpandOptions, Instruction } from "../dockerfile/index.ts";
 import type { Platform } from "../image/index.ts";
-import type { ImageRecord } from "../store/index.ts";
+import type { BaseImage } from "./ref-cache.ts";
 import type { StepLog } from "./cache.ts";
 import type { BuildContext } from "./context.ts";
 import type { EventSink } from "./events.ts";
@@ -44,7 +44,7 @@ export interface StageEnv {
   /** Find a stage by name or index as `COPY --from` names it, if it is one. */
   stageIndex(ref: string): number | undefined;
   /** An image for FROM or COPY --from: from the store, pulled when allowed and missing. */
-  resolveImage(ref: string, platform: Platform): Promise<ImageRecord>;
+  resolveImage(ref: string, platform: Platform): Promise<BaseImage>;
   /** Turn a step's failure into a located error. */
   locate(err: unknown, inst: Instruction): unknown;
   /** Throws if another stage has failed (stop at the next step boundary). */

@@ -12,7 +12,6 @@ import {
   lowerInstructions,
   parseDockerfile,
   type Instruction,
-  type RunInstruction,
   type Stage,
 } from "../dockerfile/index.ts";
 import { formatPlatform, type ContainerConfig, type Digest, type Platform } from "../image/index.ts";
@@ -21,10 +20,11 @@ import { allowedArgs, enterStage, type ArgScope } from "./args.ts";
 import { cacheKey, type StepInputs } from "./cache.ts";
 import type { StageEnv } from "./stage-env.ts";
 import type { StepLayer } from "./executor.ts";
+import type { BaseImage } from "./ref-cache.ts";
 import { applyMeta, beginStage, nopCreatedBy, type StageState } from "./state.ts";
 import { runCopyStep } from "./step-copy.ts";
 import { metaChangeOf } from "./step-meta.ts";
-import { composeRun, planMounts } from "./step-run.ts";
+import { runRunStep } from "./step-run.ts";
 
 /** What a finished stage hands to the stages that use it. */
 export interface StageResult {
@@ -98,16 +98,17 @@ export class StageRunner {
   private async from(): Promise<void> {
     const { stage, env } = this;
     const requested = stage.platform ? env.parsePlatform(stage.platform) : env.platform;
-    let base: ImageRecord | undefined;
+    let base: BaseImage | undefined;
     if (stage.base.kind === "stage") {
       const r = await env.stageResult(stage.base.stage);
       this.id = r.id;
-      base = await r.record();
+      this.loaded = await r.record();
+      base = this.loaded;
     } else if (stage.base.kind === "image") {
+      // Only the id and config: the full record is read when a step misses the cache.
       base = await env.resolveImage(stage.baseName, requested);
       this.id = base.id;
     }
-    this.loaded = base;
     this.platform = base ? { os: base.config.os, architecture: base.config.architecture, ...(base.config.variant ? { variant: base.config.variant } : {}) } : requested;
     const begun = beginStage(base?.config.config, enterStage(this.args));
     this.state = begun.state;
@@ -147,7 +148,7 @@ export class StageRunner {
       case "FROM":
         throw new BuildError("E_BUILD", "FROM inside a stage", { hint: "a FROM starts a new stage" });
       case "RUN":
-        return this.runStep(inst);
+        return runRunStep(this, inst);
       case "COPY":
       case "ADD":
         return runCopyStep(this, inst);
@@ -170,57 +171,6 @@ export class StageRunner {
       config: r.state.config,
       perform: change.kind === "WORKDIR" && workdir ? async (parent) => ({ layer: await this.env.exec.mkdir(parent, workdir) }) : undefined,
     }, r.state);
-  }
-
-  private async runStep(inst: RunInstruction): Promise<void> {
-    const { env, state } = this;
-    const cmd = composeRun(state, inst);
-    const network = inst.network === "default" ? env.network : inst.network;
-    const tmp = inst.mounts.length > 0 || cmd.script ? await env.tempDir() : undefined;
-    const fromImage = async (ref: string, source: string) => {
-      const index = env.stageIndex(ref);
-      const image = index !== undefined ? await (await env.stageResult(index)).record() : await env.resolveImage(ref, this.platform);
-      if (!image) throw new BuildError("E_BUILD", `RUN --mount from=${ref}: that stage produced no image`);
-      return { hostDir: await env.exec.exportTree(image, source, tmp!), key: image.id };
-    };
-    const mounts = await planMounts(inst.mounts, state.config.WorkingDir ?? "/", { contextDir: env.contextDir, cacheRoot: env.cacheMountRoot, tmp: tmp ?? "" }, fromImage);
-    if (cmd.script) {
-      await Bun.write(`${tmp}/script`, cmd.script.content, { mode: 0o755 });
-      mounts.mounts.push({ source: `${tmp}/script`, target: cmd.script.path, readonly: true });
-      mounts.key.push(`script:${Bun.hash(cmd.script.content)}`);
-    }
-    await this.commitStep({
-      command: cmd.createdBy,
-      config: state.config,
-      extra: { ...(network !== "host" ? { network } : {}), ...(mounts.key.length ? { mounts: mounts.key.join(";") } : {}) },
-      perform: async (parent) => {
-        const live = env.isLive(this.index) && !env.quiet;
-        let containerId = "";
-        const r = await env.exec.run(parent, {
-          argv: cmd.argv,
-          env: cmd.env,
-          cwd: state.config.WorkingDir || "/",
-          user: state.config.User ?? "",
-          network,
-          extraHosts: env.extraHosts,
-          mounts: mounts.mounts,
-          volumes: Object.keys(state.config.Volumes ?? {}),
-          output: live ? "inherit" : "capture",
-          onStart: (id) => {
-            containerId = id;
-            env.emit({ type: "container", stage: this.index, id });
-          },
-        });
-        for (const [fd, text] of [[1, r.stdout], [2, r.stderr]] as const) if (text) env.emit({ type: "output", stage: this.index, fd, text });
-        if (r.exitCode !== 0) {
-          throw new BuildError("E_BUILD_STEP_FAILED", `${inst.original.trim()}: exit code ${r.exitCode}\nThe command '${cmd.argv.join(" ")}' returned a non-zero code: ${r.exitCode}`, {
-            hint: "the command failed inside the build container; its output is above",
-          });
-        }
-        env.emit({ type: "container-removed", stage: this.index, id: containerId || r.containerId });
-        return { layer: r.layer };
-      },
-    }, state);
   }
 
   /** Cache lookup, and on a miss: perform, commit, remember. */

@@ -105,5 +105,5 @@ async function sourceImage(runner: StageRunner, ref: string): Promise<{ image: I
     if (!image) throw new BuildError("E_BUILD", `COPY --from=${ref}: that stage produced no image`, { hint: "give the stage at least one instruction" });
     return { image, description: `stage ${ref}` };
   }
-  return { image: await env.resolveImage(ref, runner.platform), description: `image ${ref}` };
+  return { image: await env.exec.getImage((await env.resolveImage(ref, runner.platform)).id), description: `image ${ref}` };
 }

@@ -14,6 +14,7 @@ import { planRun, type RunInstruction, type RunMount } from "../dockerfile/index
 import { resolveInRoot } from "../layer/index.ts";
 import { sha256 } from "../util/digest.ts";
 import { allowedArgs, runArgsPrefix } from "./args.ts";
+import type { StageRunner } from "./stage-runner.ts";
 import { joinClean, shellOf, type StageState } from "./state.ts";
 
 export interface RunCommand {
@@ -101,4 +102,56 @@ function notYet(m: RunMount, what: string): BuildError {
   return new BuildError("E_NOT_IMPLEMENTED", `RUN --mount=${m.raw}: ${what} is not supported yet`, {
     hint: "use a bind, cache or tmpfs mount",
   });
+}
+
+/** A RUN step: command, environment and mounts, then a container on a cache miss. */
+export async function runRunStep(runner: StageRunner, inst: RunInstruction): Promise<void> {
+  const { env, state } = runner;
+  const cmd = composeRun(state, inst);
+  const network = inst.network === "default" ? env.network : inst.network;
+  const tmp = inst.mounts.length > 0 || cmd.script ? await env.tempDir() : undefined;
+  const fromImage = async (ref: string, source: string) => {
+    const index = env.stageIndex(ref);
+    const image = index !== undefined ? await (await env.stageResult(index)).record() : await env.exec.getImage((await env.resolveImage(ref, runner.platform)).id);
+    if (!image) throw new BuildError("E_BUILD", `RUN --mount from=${ref}: that stage produced no image`);
+    return { hostDir: await env.exec.exportTree(image, source, tmp!), key: image.id };
+  };
+  const mounts = await planMounts(inst.mounts, state.config.WorkingDir ?? "/", { contextDir: env.contextDir, cacheRoot: env.cacheMountRoot, tmp: tmp ?? "" }, fromImage);
+  if (cmd.script) {
+    await Bun.write(`${tmp}/script`, cmd.script.content, { mode: 0o755 });
+    mounts.mounts.push({ source: `${tmp}/script`, target: cmd.script.path, readonly: true });
+    mounts.key.push(`script:${Bun.hash(cmd.script.content)}`);
+  }
+  await runner.commitStep({
+    command: cmd.createdBy,
+    config: state.config,
+    extra: { ...(network !== "host" ? { network } : {}), ...(mounts.key.length ? { mounts: mounts.key.join(";") } : {}) },
+    perform: async (parent) => {
+      const live = env.isLive(runner.index) && !env.quiet;
+      let containerId = "";
+      const r = await env.exec.run(parent, {
+        argv: cmd.argv,
+        env: cmd.env,
+        cwd: state.config.WorkingDir || "/",
+        user: state.config.User ?? "",
+        network,
+        extraHosts: env.extraHosts,
+        mounts: mounts.mounts,
+        volumes: Object.keys(state.config.Volumes ?? {}),
+        output: live ? "inherit" : "capture",
+        onStart: (id) => {
+          containerId = id;
+          env.emit({ type: "container", stage: runner.index, id });
+        },
+      });
+      for (const [fd, text] of [[1, r.stdout], [2, r.stderr]] as const) if (text) env.emit({ type: "output", stage: runner.index, fd, text });
+      if (r.exitCode !== 0) {
+        throw new BuildError("E_BUILD_STEP_FAILED", `${inst.original.trim()}: exit code ${r.exitCode}\nThe command '${cmd.argv.join(" ")}' returned a non-zero code: ${r.exitCode}`, {
+          hint: "the command failed inside the build container; its output is above",
+        });
+      }
+      env.emit({ type: "container-removed", stage: runner.index, id: containerId || r.containerId });
+      return { layer: r.layer };
+    },
+  }, state);
 }

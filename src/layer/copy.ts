@@ -10,15 +10,9 @@
 // chown, as in Docker), and its mtime in whole seconds.
 // The destination is resolved inside the root (resolveInRoot): no symlink in
 // the image can lead a write outside it.
-import {
-  chmodSync, closeSync, constants, copyFileSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
-  readdirSync, readlinkSync, rmSync, symlinkSync, writeSync,
-} from "node:fs";
+import { chmodSync, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { errnoCode, LayerError } from "../errors.ts";
-import { decompressStream } from "./decompress.ts";
-import { normaliseEntryName, resolveInRoot } from "./scoped-path.ts";
-import { TarReader } from "./tar-reader.ts";
-import { isOpaqueDir, lowerKindAt, WHITEOUT_PREFIX, type XattrNamespace } from "./whiteout.ts";
+import { resolveInRoot } from "./scoped-path.ts";
 
 /**
  * --chmod, parsed by the build: an octal mode, or chmod(1) symbolic clauses
@@ -108,7 +102,7 @@ export function listTree(dir: string): CopyTreeEntry[] {
  * symlinks in it (FollowSymlinkInScope): "/link/.." is "/" whatever /link
  * points to. resolveInRoot applies ".." after symlinks, so clean first.
  */
-function lexicalClean(path: string): string {
+export function lexicalClean(path: string): string {
   const out: string[] = [];
   for (const part of path.split("/")) {
     if (part === "" || part === ".") continue;
@@ -120,11 +114,11 @@ function lexicalClean(path: string): string {
 
 const IS_ROOT = process.getuid?.() === 0 && process.getgid?.() === 0;
 
-function isDir(path: string): boolean {
+export function isDir(path: string): boolean {
   return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
-function chown(path: string, id: CopyIdentity): void {
+export function chown(path: string, id: CopyIdentity): void {
   try {
     lchownSync(path, id.uid, id.gid);
   } catch (err) {
@@ -137,7 +131,7 @@ function chown(path: string, id: CopyIdentity): void {
 }
 
 /** MkdirAllAndChownNew: create the missing directories of `path` (0755), chowning only the new ones. */
-function mkdirAllNew(root: string, path: string, id: CopyIdentity): void {
+export function mkdirAllNew(root: string, path: string, id: CopyIdentity): void {
   const missing: string[] = [];
   let p = path;
   while (p.length > root.length && !lstatSync(p, { throwIfNoEntry: false })) {
@@ -171,7 +165,7 @@ export function makeDirInRoot(root: string, path: string): void {
 }
 
 /** Remove whatever is at `path` unless it is a directory and `keepDir`. */
-function clear(path: string, keepDir: boolean): boolean {
+export function clear(path: string, keepDir: boolean): boolean {
   const st = lstatSync(path, { throwIfNoEntry: false });
   if (!st) return false;
   if (keepDir && st.isDirectory()) return true;
@@ -263,159 +257,5 @@ export function copyIntoRoot(root: string, req: CopyRequest): void {
     mkdirAllNew(root, target.slice(0, target.lastIndexOf("/")), req.identity ?? { uid: 0, gid: 0 });
     copyEntry(item.path, target, { kind: "file" });
     finish(target, { ...item, kind: "file" }, req, []);
-  }
-}
-
-/**
- * Is this file an archive ADD unpacks (plain tar, or gzip/bzip2/xz/zstd of a
- * tar)? Like Docker's isArchivePath: the first header must parse, with a valid
- * checksum.
- */
-export async function isArchiveFile(path: string): Promise<boolean> {
-  const reader = new TarReader(decompressStream(Bun.file(path).stream()));
-  try {
-    return (await reader.next()) !== undefined;
-  } catch {
-    return false;
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-}
-
-/**
- * ADD's extraction of a local archive into `dest` (Docker's UntarPath into a
- * chroot at dest): entries resolved inside dest, owners and modes from the
- * archive, an existing directory merged (the archive's "." entry never
- * changes dest itself), anything else at an entry's path replaced. Also
- * unpacks a tar build context (`preserveOwnership: false`).
- */
-export async function extractArchive(
-  root: string,
-  archivePath: string,
-  dest: string,
-  onWarning?: (msg: string) => void,
-  opts: { preserveOwnership?: boolean } = {},
-): Promise<void> {
-  const destDir = resolveInRoot(root, lexicalClean(dest));
-  mkdirAllNew(root, destDir, { uid: 0, gid: 0 });
-  const reader = new TarReader(decompressStream(Bun.file(archivePath).stream()));
-  const dirs: [string, number, number][] = [];
-  try {
-    for (let e = await reader.next(); e; e = await reader.next()) {
-      const rel = normaliseEntryName(e.name);
-      if (rel === "") continue;
-      const slash = rel.lastIndexOf("/");
-      const base = rel.slice(slash + 1);
-      if (base.startsWith(WHITEOUT_PREFIX)) {
-        onWarning?.(`ADD ${archivePath}: skipped ${e.name} (a whiteout name, not a file kiln can put in a layer)`);
-        continue;
-      }
-      const parent = resolveInRoot(destDir, slash === -1 ? "" : rel.slice(0, slash));
-      mkdirAllNew(destDir, parent, { uid: 0, gid: 0 });
-      const path = `${parent}/${base}`;
-      clear(path, e.type === "dir");
-      switch (e.type) {
-        case "dir":
-          if (!isDir(path)) mkdirSync(path, { mode: 0o700 });
-          break;
-        case "file":
-          await writeBody(path, reader);
-          break;
-        case "symlink":
-          symlinkSync(e.linkname ?? "", path);
-          break;
-        case "link": {
-          const target = resolveInRoot(destDir, normaliseEntryName(e.linkname ?? ""));
-          linkSync(target, path);
-          continue;
-        }
-        default:
-          onWarning?.(`ADD ${archivePath}: skipped ${e.name} (${e.type} nodes are not extracted)`);
-          continue;
-      }
-      if (opts.preserveOwnership !== false) chown(path, { uid: e.uid, gid: e.gid });
-      if (e.type === "symlink") lutimesSync(path, e.mtime, e.mtime);
-      else if (e.type === "dir") dirs.push([path, e.mode & 0o7777, e.mtime]);
-      else {
-        chmodSync(path, e.mode & 0o7777);
-        lutimesSync(path, e.mtime, e.mtime);
-      }
-    }
-    await reader.finish();
-  } catch (err) {
-    await reader.cancel(err).catch(() => {});
-    throw err;
-  }
-  for (const [path, mode, mtime] of dirs.reverse()) {
-    chmodSync(path, mode);
-    lutimesSync(path, mtime, mtime);
-  }
-}
-
-async function writeBody(path: string, reader: TarReader): Promise<void> {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  try {
-    for await (const chunk of reader.body()) {
-      let off = 0;
-      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Which of `paths` (absolute, in the image) the lower dirs do not have. */
-export function missingInLowers(lowerDirs: string[], paths: string[], ns: XattrNamespace): string[] {
-  return paths.filter((p) => lowerKindAt(lexicalClean(p).slice(1), lowerDirs, ns) === undefined);
-}
-
-/** The entry lower dirs show at `rel` (top-most visible one), if it is a directory. */
-function lowerDirStat(rel: string, lowerDirs: string[], ns: XattrNamespace) {
-  if (lowerKindAt(rel, lowerDirs, ns) !== "dir") return undefined;
-  for (const l of lowerDirs) {
-    const st = lstatSync(`${l}/${rel}`, { throwIfNoEntry: false });
-    if (st) return st;
-  }
-  return undefined;
-}
-
-/**
- * Docker runs a RUN with each VOLUME of the image mounted as an anonymous
- * volume: what the command writes there never reaches the image, and the
- * mount creates the volume's directory (0755, root) when the image lacks it.
- * Applied to the step's upper dir after the command: changes under volume
- * paths are dropped, missing mount points created, and directories that were
- * only copied up on the way to a dropped change are removed again.
- */
-export function applyVolumeRules(upper: string, lowerDirs: string[], volumes: string[], ns: XattrNamespace): void {
-  for (const v of [...volumes].sort()) {
-    const rel = lexicalClean(v).slice(1);
-    if (rel === "") continue;
-    const ancestors: string[] = [];
-    for (let p = rel.slice(0, Math.max(rel.lastIndexOf("/"), 0)); p !== ""; p = p.slice(0, Math.max(p.lastIndexOf("/"), 0))) ancestors.push(p);
-    // Their stats before the removal below touches their mtimes.
-    const before = new Map(ancestors.map((p) => [p, lstatSync(`${upper}/${p}`, { throwIfNoEntry: false })]));
-    rmSync(`${upper}/${rel}`, { recursive: true, force: true });
-    if (lowerKindAt(rel, lowerDirs, ns) === undefined) {
-      const parts = rel.split("/");
-      for (let i = 1; i <= parts.length; i++) {
-        const p = parts.slice(0, i).join("/");
-        if (lstatSync(`${upper}/${p}`, { throwIfNoEntry: false })) continue;
-        const low = lowerDirStat(p, lowerDirs, ns);
-        mkdirSync(`${upper}/${p}`);
-        chmodSync(`${upper}/${p}`, low ? low.mode & 0o7777 : 0o755);
-        lchownSync(`${upper}/${p}`, low?.uid ?? 0, low?.gid ?? 0);
-        if (low) lutimesSync(`${upper}/${p}`, low.atime, low.mtime);
-      }
-      continue;
-    }
-    // Prune ancestors left empty that are unchanged copies of the lower directory.
-    for (const p of ancestors) {
-      const st = before.get(p);
-      const low = lowerDirStat(p, lowerDirs, ns);
-      if (!st?.isDirectory() || !low || readdirSync(`${upper}/${p}`).length > 0 || isOpaqueDir(`${upper}/${p}`, ns)) break;
-      if (st.mode !== low.mode || st.uid !== low.uid || st.gid !== low.gid || st.mtimeMs !== low.mtimeMs) break;
-      rmSync(`${upper}/${p}`, { recursive: true });
-    }
   }
 }

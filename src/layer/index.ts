@@ -21,4 +21,6 @@ export {
   type XattrNamespace,
 } from "./whiteout.ts";
 // copy.ts (COPY/ADD into a container root) belongs to the build helper.
-export { applyModeSpec, applyVolumeRules, copyIntoRoot, extractArchive, isArchiveFile, listTree, makeDirInRoot, missingInLowers, type CopyIdentity, type CopyItem, type CopyRequest, type CopyTreeEntry, type ModeSpec } from "./copy.ts";
+export { applyModeSpec, copyIntoRoot, listTree, makeDirInRoot, type CopyIdentity, type CopyItem, type CopyRequest, type CopyTreeEntry, type ModeSpec } from "./copy.ts";
+export { extractArchive, isArchiveFile } from "./copy-archive.ts";
+export { applyVolumeRules, missingInLowers } from "./copy-volumes.ts";

@@ -39,6 +39,18 @@ describe("parallel stages print one after the other", () => {
     expect(p.isLive(1)).toBe(true);
     expect(out).toBe("Step 1/4 : FROM a\nStep 2/4 : RUN a\nStep 3/4 : FROM b\nStep 4/4 : RUN b\n");
   });
+  test("a later stage that finished first is printed in full, in order", () => {
+    let out = "";
+    const p = new ClassicProgress({ write: (s) => void (out += s) });
+    p.setStages([0, 1, 2]);
+    p.emit({ type: "note", stage: 1, text: "one" });
+    p.stageDone(1);
+    p.emit({ type: "note", stage: 2, text: "two" });
+    p.emit({ type: "note", stage: 0, text: "zero" });
+    p.stageDone(0);
+    expect(out).toBe("zero\none\ntwo\n");
+    expect(p.isLive(2)).toBe(true);
+  });
   test("flush prints what is still held (after a failure)", () => {
     let out = "";
     const p = new ClassicProgress({ write: (s) => void (out += s) });
