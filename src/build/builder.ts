@@ -146,7 +146,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<{ id
       return /^\d+$/.test(ref) && Number(ref) < graph.stages.length ? Number(ref) : undefined;
     },
     resolveImage: (ref, p) => resolveImage(deps.exec, ref, p, req.pull),
-    locate: (err, inst) => locateStepError(err, inst, req.dockerfile.name),
+    locate: (err, inst) => locateStepError(err, inst, req.dockerfile.name, req.dockerfile.text),
     checkAborted: () => {
       if (failed !== undefined) throw new BuildError("E_BUILD", "stopped: another stage failed");
     },

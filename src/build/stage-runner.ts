@@ -11,6 +11,7 @@ import {
   expandInstruction,
   lowerInstructions,
   parseDockerfile,
+  renderSnippet,
   type Instruction,
   type Stage,
 } from "../dockerfile/index.ts";
@@ -219,12 +220,12 @@ export class StageRunner {
   }
 }
 
-/** A step's error as a DockerfileError on its line (kept as it is when already located). */
-export function locateStepError(err: unknown, inst: Instruction, file: string): unknown {
-  if (err instanceof DockerfileError) {
-    if (!err.range) return new DockerfileError(err.message, inst.range, { code: err.code, hint: err.hint, cause: err, file });
-    return err;
-  }
-  if (err instanceof KilnError) return new DockerfileError(err.message, inst.range, { code: err.code, hint: err.hint, cause: err, file, exitCode: err.exitCode });
-  return err;
+/** A step's error as a DockerfileError on its line, with the `>>>` snippet (kept as it is when already located). */
+export function locateStepError(err: unknown, inst: Instruction, file: string, source?: string): unknown {
+  let located: DockerfileError;
+  if (err instanceof DockerfileError && err.range) located = err;
+  else if (err instanceof KilnError) located = new DockerfileError(err.message, inst.range, { code: err.code, hint: err.hint, cause: err, file, exitCode: err.exitCode });
+  else return err;
+  if (!located.snippet && source !== undefined && located.range) located.snippet = renderSnippet(source, located.range);
+  return located;
 }
