@@ -32,18 +32,6 @@ interface Shape {
   context(): string;
 }
 
-/** xorshift32 bytes: deterministic, incompressible, fast. */
-function fill(buf: Uint8Array, seed: number): void {
-  const words = new Uint32Array(buf.buffer, 0, buf.length >> 2);
-  let x = seed | 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x;
-  }
-}
-
 function manyRunsContext(): string {
   const dir = join(DIR, "many-runs");
   mkdirSync(dir, { recursive: true });
@@ -62,9 +50,8 @@ function copyTreeContext(): string {
       const sub = join(tmp, "tree", `d${String(Math.floor(i / PER_DIR)).padStart(3, "0")}`);
       if (i % PER_DIR === 0) mkdirSync(sub, { recursive: true });
       const size = 1024 + ((i * 2654435761) >>> 0) % (15 * 1024 + 1);
-      const buf = new Uint8Array(size + 3);
-      fill(buf, i + 1);
-      writeFileSync(join(sub, `f${String(i % PER_DIR).padStart(3, "0")}`), buf.subarray(0, size));
+      // Random bytes: incompressible, like most real trees' bulk (the tree is made once, so not seeded).
+      writeFileSync(join(sub, `f${String(i % PER_DIR).padStart(3, "0")}`), crypto.getRandomValues(new Uint8Array(size)));
     }
     writeFileSync(join(tmp, "Dockerfile"), "FROM alpine\nCOPY tree /tree\nRUN find /tree -type f | wc -l > /count\n");
     writeFileSync(join(tmp, ".complete"), "");
