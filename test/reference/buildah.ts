@@ -36,12 +36,13 @@ export function buildahUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Start using a private Buildah storage; `{ skip }` says why it cannot run here. */
+/** Start using a private Buildah storage (kept between runs unless cached: false or KILN_REF_CACHE=0); `{ skip }` says why it cannot run here. */
 export async function startBuildah(opts: { cached?: boolean } = {}): Promise<Buildah | { skip: string }> {
   const missing = buildahUnavailable();
   if (missing) return { skip: missing };
   const exe = which("buildah")!;
-  const release = opts.cached === false ? undefined : tryLock(CACHED_BUILDAH_ROOT);
+  const cached = opts.cached ?? process.env.KILN_REF_CACHE !== "0";
+  const release = cached ? tryLock(CACHED_BUILDAH_ROOT) : undefined;
   const base = release ? CACHED_BUILDAH_ROOT : mkdtempSync("/var/tmp/kiln-ref-buildah-tmp-");
   const root = join(base, "root");
   const runroot = mkdtempSync("/tmp/kb-");

@@ -35,7 +35,10 @@ export interface Dockerd {
 }
 
 export interface StartOptions {
-  /** Keep images in CACHED_DATA_ROOT between runs (default true). Falls back to a temp root when another process holds it. */
+  /**
+   * Keep images in CACHED_DATA_ROOT between runs (default true unless KILN_REF_CACHE=0).
+   * Falls back to a temp root when another process holds it.
+   */
   cached?: boolean;
   /** How long to wait for the daemon to answer (ms). */
   timeoutMs?: number;
@@ -64,7 +67,8 @@ export async function startDockerd(opts: StartOptions = {}): Promise<Dockerd | {
   const client = dockerClient()!;
   // Unix socket paths are limited to 108 bytes: keep the exec root short.
   const execRoot = mkdtempSync("/tmp/kd-");
-  const release = opts.cached === false ? undefined : tryLock(CACHED_DATA_ROOT);
+  const cached = opts.cached ?? process.env.KILN_REF_CACHE !== "0";
+  const release = cached ? tryLock(CACHED_DATA_ROOT) : undefined;
   const dataRoot = release ? join(CACHED_DATA_ROOT, "data") : mkdtempSync("/var/tmp/kiln-ref-docker-tmp-");
   mkdirSync(dataRoot, { recursive: true });
   const sock = join(execRoot, "docker.sock");
