@@ -9,8 +9,8 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BuildError, KilnError } from "../errors.ts";
-import { chainIds, EMPTY_LAYER_DIFF_ID, type Digest, type Platform } from "../image/index.ts";
-import { applyVolumeRules, diffUpperDir, encodeLayer, missingInLowers, type LayerCompression } from "../layer/index.ts";
+import { chainIds, EMPTY_LAYER_DIFF_ID, MEDIA_TYPE_OCI_LAYER_GZIP, type Digest, type Platform } from "../image/index.ts";
+import { applyVolumeRules, diffUpperDir, encodeLayer, gzipParallel, missingInLowers, type LayerCompression } from "../layer/index.ts";
 import { runContainer, type ContainerSpec } from "../sandbox/index.ts";
 import { removeTree, type ImageRecord, type Store } from "../store/index.ts";
 import { overlayXattrNamespace } from "../util/userns.ts";
@@ -20,6 +20,8 @@ import { RefCache, type BaseImage } from "./ref-cache.ts";
 
 export interface RealExecutorOptions {
   compression: LayerCompression;
+  /** gzip level of build layers (default 1: see README "Layers" for the numbers). */
+  gzipLevel?: number;
   /** Clamp layer timestamps (SOURCE_DATE_EPOCH). */
   sourceDateEpoch?: number;
   pull?: (ref: string, platform: Platform) => Promise<ImageRecord>;
@@ -160,12 +162,14 @@ export class RealExecutor implements Executor {
   private async commitUpper(parent: ImageRecord | undefined, upper: string, lowerDirs: string[]): Promise<StepLayer | undefined> {
     if (readdirSync(upper).length === 0) return undefined;
     const tar = diffUpperDir(upper, { lowerDirs, xattrNamespace: overlayXattrNamespace(), sourceDateEpoch: this.opts.sourceDateEpoch });
-    const enc = encodeLayer(tar, this.opts.compression);
-    const blob = await this.store.putBlob(enc.stream);
+    // gzip goes through gzipParallel at our own level: encodeLayer("none") hashes the diffID on the way.
+    const gzip = this.opts.compression === "gzip";
+    const enc = encodeLayer(tar, gzip ? "none" : this.opts.compression);
+    const blob = await this.store.putBlob(gzip ? gzipParallel(enc.stream, { level: this.opts.gzipLevel ?? 1 }) : enc.stream);
     const { diffId, uncompressedSize } = await enc.done;
     if (diffId === EMPTY_LAYER_DIFF_ID) return undefined;
     const chain = chainIds([...(parent?.diffIds ?? []), diffId]).at(-1)!;
     await this.store.commitUpperAsSnapshot(upper, chain, uncompressedSize);
-    return { descriptor: { mediaType: enc.mediaType, digest: blob.digest, size: blob.size }, diffId, size: uncompressedSize };
+    return { descriptor: { mediaType: gzip ? MEDIA_TYPE_OCI_LAYER_GZIP : enc.mediaType, digest: blob.digest, size: blob.size }, diffId, size: uncompressedSize };
   }
 }

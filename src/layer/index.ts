@@ -24,3 +24,5 @@ export {
 export { applyModeSpec, copyIntoRoot, listTree, makeDirInRoot, type CopyIdentity, type CopyItem, type CopyRequest, type CopyTreeEntry, type ModeSpec } from "./copy.ts";
 export { extractArchive, isArchiveFile } from "./copy-archive.ts";
 export { applyVolumeRules, missingInLowers } from "./copy-volumes.ts";
+// the build picks its own gzip level for build layers (speed over ratio)
+export { gzipParallel } from "./gzip-parallel.ts";

@@ -72,6 +72,7 @@ export default defineCommand({
       });
       const exec = new RealExecutor(store, {
         compression: process.env.KILN_LAYER_COMPRESSION === "zstd" ? "zstd" : process.env.KILN_LAYER_COMPRESSION === "none" ? "none" : "gzip",
+        gzipLevel: /^[1-9]$/.test(process.env.KILN_GZIP_LEVEL ?? "") ? Number(process.env.KILN_GZIP_LEVEL) : undefined,
         sourceDateEpoch: /^\d+$/.test(process.env.SOURCE_DATE_EPOCH ?? "") ? Number(process.env.SOURCE_DATE_EPOCH) : undefined,
         pull: (ref, platform) => pullForBuild(store, ref, platform),
       });
