@@ -2,8 +2,8 @@
 // the image's flattened filesystem: Docker's destination rules, globs, owners
 // and modes, symlinks, archives, .dockerignore, --from.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync } from "node:fs";
-import { skipReason, type Tree } from "../harness.ts";
+import { chmodSync, readFileSync } from "node:fs";
+import { skipReason, tempDir, type Tree } from "../harness.ts";
 import { cannotBuild, cannotBuildReason, mismatches, openBuildStore, type BuildStore, type Expect } from "./build-lib.ts";
 
 const skip = skipReason(cannotBuild, cannotBuildReason);
@@ -81,6 +81,55 @@ describe.skipIf(skip)("COPY and ADD, real builds on alpine", () => {
       expect(mismatches(await store.files(tag), row.expect)).toEqual([]);
     }, 30_000);
   }
+
+  describe("ADD <url>", () => {
+    const tarBytes = () => {
+      using d = tempDir("add-url", { "payload/in": "in\n" });
+      Bun.spawnSync(["tar", "-czf", d.join("t.tgz"), "-C", d.join("payload"), "in"]);
+      return new Uint8Array(readFileSync(d.join("t.tgz")));
+    };
+    let server: ReturnType<typeof Bun.serve>;
+    beforeAll(() => {
+      server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch(req) {
+        const path = new URL(req.url).pathname;
+        if (path === "/files/hello.txt") return new Response("hello from http\n", { headers: { "last-modified": "Wed, 21 Oct 2015 07:28:00 GMT" } });
+        if (path === "/files/archive.tgz") return new Response(tarBytes());
+        return new Response("nope", { status: 404 });
+      },
+      });
+    });
+    afterAll(() => server?.stop(true));
+    const url = (p: string) => `http://127.0.0.1:${server.port}${p}`;
+
+    test("a URL is downloaded as a 0600 file with the Last-Modified time, named after the URL", async () => {
+      const r = await store.build(`FROM alpine:3.20\nADD ${url("/files/hello.txt")} /dl/\n`, {}, ["-t", "add-url"]);
+      if (r.exitCode !== 0) throw new Error(r.stdout + r.stderr);
+      const f = (await store.files("add-url")).get("/dl/hello.txt");
+      expect(f?.mode).toBe(0o600);
+      expect(f?.sha256).toBe(`sha256:${new Bun.CryptoHasher("sha256").update("hello from http\n").digest("hex")}`);
+    });
+    test("a downloaded archive is not unpacked", async () => {
+      const r = await store.build(`FROM alpine:3.20\nADD ${url("/files/archive.tgz")} /dl/\n`, {}, ["-t", "add-url-tgz"]);
+      if (r.exitCode !== 0) throw new Error(r.stdout + r.stderr);
+      const files = await store.files("add-url-tgz");
+      expect(files.get("/dl/archive.tgz")?.type).toBe("file");
+      expect(files.has("/dl/in")).toBe(false);
+    });
+    test("--checksum is verified", async () => {
+      const bad = "sha256:" + "0".repeat(64);
+      const r = await store.build(`FROM alpine:3.20\nADD --checksum=${bad} ${url("/files/hello.txt")} /x\n`);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/Dockerfile:2: ADD failed: checksum mismatch/);
+    });
+    test("a URL that answers 404 fails on its line", async () => {
+      const r = await store.build(`FROM alpine:3.20\nADD ${url("/missing")} /x\n`);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/Dockerfile:2: ADD failed: .* answered 404/);
+    });
+  });
 
   const failing: [string, string, number, RegExp][] = [
     ["a missing source, on its line", "FROM alpine:3.20\nRUN true\nCOPY nothere /x\n", 3, /COPY failed: file not found in build context or excluded by \.dockerignore: stat nothere: file does not exist/],
