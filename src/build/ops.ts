@@ -8,25 +8,18 @@
  */
 import { writeFileSync } from "node:fs";
 import { BuildError } from "../errors.ts";
-import { copyIntoRoot, extractArchive, isArchiveFile, makeDirInRoot, type CopyItem, type ModeSpec } from "../layer/index.ts";
+import { copyIntoRoot, extractArchive, isArchiveFile, makeDirInRoot } from "../layer/index.ts";
 import { resolveChown } from "./chmod-chown.ts";
 import { checkDestination, planSources } from "./copy-plan.ts";
+import type { CopyRequest } from "./executor.ts";
 import { ImageTree } from "./image-tree.ts";
 
 export const COPY_OP = "build.copy";
 export const MKDIR_OP = "build.mkdir";
 export const EXPORT_OP = "build.export";
 
-export interface CopyOpPayload {
-  cmd: "COPY" | "ADD";
-  /** Normalised destination in the container. */
-  dest: string;
-  /** The destination as written (Docker checks "ends in /" on it). */
-  rawDest: string;
-  chown?: string;
-  chmod?: ModeSpec;
-  items?: CopyItem[];
-  extract?: boolean[];
+/** The copy op's payload: the executor's request with the --from image replaced by its mount name. */
+export interface CopyOpPayload extends Omit<CopyRequest, "from"> {
   /** COPY --from: the name of the mounted image (ContainerSpec.extraRootfs) and the source paths (copied before `items`). */
   from?: { name: string; sources: string[]; description: string };
   /** Host path of the JSON result ({ hashes }). */

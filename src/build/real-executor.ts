@@ -79,16 +79,8 @@ export class RealExecutor implements Executor {
   async copy(parent: ImageRecord | undefined, req: CopyRequest): Promise<CopyResult> {
     const resultDir = await this.store.tempDir("copy-result");
     try {
-      const payload: CopyOpPayload = {
-        cmd: req.cmd,
-        dest: req.dest,
-        rawDest: req.rawDest,
-        chown: req.chown,
-        chmod: req.chmod,
-        items: req.items,
-        extract: req.extract,
-        resultPath: join(resultDir, "result.json"),
-      };
+      const { from: _from, ...request } = req;
+      const payload: CopyOpPayload = { ...request, resultPath: join(resultDir, "result.json") };
       const extraRootfs: Record<string, string[]> = {};
       if (req.from) {
         extraRootfs.from = await this.store.prepareSnapshots(req.from.image);
