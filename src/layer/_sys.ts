@@ -5,7 +5,7 @@
 // container (store extraction, tests); so layer/ keeps this minimal private
 // binding of its own. libc is opened on first use, never at import time.
 import { dlopen, FFIType, read, type Pointer } from "bun:ffi";
-import { constants } from "node:os";
+import { SysError } from "../util/sys-error.ts";
 
 type Libc = ReturnType<typeof openLibc>;
 let libc: Libc | undefined;
@@ -29,27 +29,13 @@ function sys(): Libc {
   return libc;
 }
 
-const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
-
-/** An errno failure shaped like Node's fs errors (`code` = "EPERM", …), so errnoCode() reads it. */
-export class SysError extends Error {
-  readonly code: string;
-  readonly errno: number;
-  readonly syscall: string;
-  readonly path: string;
-  constructor(syscall: string, errno: number, path: string) {
-    const code = errnoNames.get(errno) ?? `E${errno}`;
-    super(`${syscall} ${path}: ${code}`);
-    this.code = code;
-    this.errno = errno;
-    this.syscall = syscall;
-    this.path = path;
-  }
+/** The failure of the libc call that just returned -1 (errno read before any other libc call). */
+function lastError(syscall: string, path: string): SysError {
+  return new SysError(syscall, read.i32(sys().__errno_location() as Pointer, 0), path);
 }
 
 function fail(syscall: string, path: string): never {
-  // Read errno right after the failing call: no other libc call happens in between.
-  throw new SysError(syscall, read.i32(sys().__errno_location() as Pointer, 0), path);
+  throw lastError(syscall, path);
 }
 
 const cstr = (s: string): Buffer => Buffer.from(`${s}\0`);
@@ -60,7 +46,7 @@ const scratch = new Uint8Array(65536);
 export function listXattrs(path: string): string[] {
   const n = Number(sys().llistxattr(cstr(path), scratch, BigInt(scratch.length)));
   if (n < 0) {
-    const err = new SysError("llistxattr", read.i32(sys().__errno_location() as Pointer, 0), path);
+    const err = lastError("llistxattr", path);
     if (err.code === "ENOTSUP" || err.code === "EOPNOTSUPP") return [];
     throw err;
   }
@@ -72,7 +58,7 @@ export function listXattrs(path: string): string[] {
 export function getXattr(path: string, name: string): Uint8Array | undefined {
   const n = Number(sys().lgetxattr(cstr(path), cstr(name), scratch, BigInt(scratch.length)));
   if (n < 0) {
-    const err = new SysError("lgetxattr", read.i32(sys().__errno_location() as Pointer, 0), path);
+    const err = lastError("lgetxattr", path);
     if (err.code === "ENODATA" || err.code === "ENOTSUP" || err.code === "EOPNOTSUPP") return undefined;
     throw err;
   }
@@ -89,7 +75,7 @@ export function setXattr(path: string, name: string, value: Uint8Array): void {
 /** Remove an extended attribute; absent is fine. */
 export function removeXattr(path: string, name: string): void {
   if (sys().lremovexattr(cstr(path), cstr(name)) === 0) return;
-  const err = new SysError("lremovexattr", read.i32(sys().__errno_location() as Pointer, 0), path);
+  const err = lastError("lremovexattr", path);
   if (err.code !== "ENODATA") throw err;
 }
 

@@ -3,8 +3,10 @@
 // on the new root) goes through `Sys`, so that the order of the sequence can be
 // checked against a recording fake (test/unit/sandbox) and the real thing,
 // ffi.ts, stays a thin list of libc calls with no decisions in it.
-import { constants } from "node:os";
 import type { InitLayerEntry } from "./spec.ts";
+
+// The errno error every Sys call throws, shared with layer/'s own libc calls.
+export { SysError } from "../util/sys-error.ts";
 
 /** mount(2) flags (include/uapi/linux/mount.h). */
 export const MS_RDONLY = 0x1;
@@ -76,23 +78,4 @@ export interface Sys {
   writeFd(fd: number, data: string): void;
   /** Build the init layer in `dir` (init-layer.ts); returns the entries it had to skip. */
   buildInitLayer(dir: string, lowerDirs: string[], entries: InitLayerEntry[]): InitLayerEntry[];
-}
-
-const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
-
-/** A failed system call, shaped like Node's fs errors (`code` = "EPERM", …) so errnoCode() reads it. */
-export class SysError extends Error {
-  readonly code: string;
-  readonly errno: number;
-  readonly syscall: string;
-  readonly path: string;
-
-  constructor(syscall: string, errno: number, path = "") {
-    const code = errnoNames.get(errno) ?? `E${errno}`;
-    super(`${syscall}${path ? ` ${path}` : ""}: ${code}`);
-    this.code = code;
-    this.errno = errno;
-    this.syscall = syscall;
-    this.path = path;
-  }
 }

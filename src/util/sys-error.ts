@@ -1,0 +1,24 @@
+import { constants } from "node:os";
+
+// One shape for every failed libc call kiln makes through bun:ffi (layer/'s
+// xattrs and mknod, sandbox/'s mounts and credentials): the errno as Node's
+// fs errors carry it, so errnoCode() and `err.code === "EPERM"` read both alike.
+
+const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/** A failed system call, shaped like Node's fs errors (`code` = "EPERM", …) so errnoCode() reads it. */
+export class SysError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+  readonly path: string;
+
+  constructor(syscall: string, errno: number, path = "") {
+    const code = errnoNames.get(errno) ?? `E${errno}`;
+    super(`${syscall}${path ? ` ${path}` : ""}: ${code}`);
+    this.code = code;
+    this.errno = errno;
+    this.syscall = syscall;
+    this.path = path;
+  }
+}
