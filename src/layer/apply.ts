@@ -5,7 +5,7 @@
 // whiteouts, `.wh..wh..opq` an opaque xattr. Directory modes and times are set
 // last, children first (as umoci does), so a read-only or freshly-timestamped
 // directory does not get in the way of, or get touched by, its own children.
-import { chmodSync, closeSync, constants, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync, type Stats } from "node:fs";
+import { chmodSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, rmSync, symlinkSync, type Stats } from "node:fs";
 import { resolve } from "node:path";
 import { errnoCode, LayerError } from "../errors.ts";
 import type { Sha256Digest } from "../util/digest.ts";
@@ -89,7 +89,7 @@ async function applyEntry(ctx: Ctx, reader: TarReader, e: TarEntry): Promise<voi
       if (!existing?.isDirectory()) mkdirSync(path, { mode: 0o700 });
       break;
     case "file":
-      await writeContent(path, reader);
+      await reader.writeBodyToNewFile(path);
       break;
     case "symlink":
       symlinkSync(e.linkname ?? "", path);
@@ -145,18 +145,6 @@ function linkSource(ctx: Ctx, e: TarEntry): string {
     throw new LayerError("E_LAYER", `cannot apply hard link "${e.name}": its target "${e.linkname}" is ${st ? "a directory" : "not in the layer"}`);
   }
   return src;
-}
-
-async function writeContent(path: string, reader: TarReader): Promise<void> {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  try {
-    for await (const chunk of reader.body()) {
-      let off = 0;
-      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-    }
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

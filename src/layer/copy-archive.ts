@@ -2,7 +2,7 @@
 // into the container root with Docker's rules (an existing directory is
 // merged, the archive's owners and modes are kept, every entry is resolved
 // inside the destination), reusing the layer codec's hostile-tar reader.
-import { chmodSync, closeSync, constants, linkSync, lutimesSync, mkdirSync, openSync, symlinkSync, writeSync } from "node:fs";
+import { chmodSync, linkSync, lutimesSync, mkdirSync, symlinkSync } from "node:fs";
 import { chown, clear, isDir, lexicalClean, mkdirAllNew } from "./copy.ts";
 import { decompressStream } from "./decompress.ts";
 import { normaliseEntryName, resolveInRoot } from "./scoped-path.ts";
@@ -62,7 +62,7 @@ export async function extractArchive(
           if (!isDir(path)) mkdirSync(path, { mode: 0o700 });
           break;
         case "file":
-          await writeBody(path, reader);
+          await reader.writeBodyToNewFile(path);
           break;
         case "symlink":
           symlinkSync(e.linkname ?? "", path);
@@ -92,17 +92,5 @@ export async function extractArchive(
   for (const [path, mode, mtime] of dirs.reverse()) {
     chmodSync(path, mode);
     lutimesSync(path, mtime, mtime);
-  }
-}
-
-async function writeBody(path: string, reader: TarReader): Promise<void> {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  try {
-    for await (const chunk of reader.body()) {
-      let off = 0;
-      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-    }
-  } finally {
-    closeSync(fd);
   }
 }

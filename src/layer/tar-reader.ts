@@ -4,6 +4,7 @@
 // content as chunks, and turns every malformation — bad checksum, truncation,
 // absurd PAX sizes, sparse files — into a LayerError. Metadata is bounded:
 // nothing a tar declares makes it hold more than MAX_META_BYTES in memory.
+import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { LayerError } from "../errors.ts";
 import { Sha256Stream, type Sha256Digest } from "../util/digest.ts";
 import { BLOCK, decodePax, paddingFor, type EntryType, type TarHeader } from "./tar-format.ts";
@@ -117,6 +118,24 @@ export class TarReader {
       this.contentLeft -= n;
       this.bodyLeft -= n;
       yield chunk;
+    }
+  }
+
+  /**
+   * Write the current entry's content into a new file at `path`: O_EXCL and
+   * O_NOFOLLOW, so an existing file, or a symlink a hostile tar planted there,
+   * is an error rather than something written through. Mode 0600 until the
+   * caller sets the entry's own.
+   */
+  async writeBodyToNewFile(path: string): Promise<void> {
+    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      for await (const chunk of this.body()) {
+        let off = 0;
+        while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+      }
+    } finally {
+      closeSync(fd);
     }
   }
 
