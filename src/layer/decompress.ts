@@ -78,14 +78,51 @@ async function sniff(reader: ReturnType<typeof readerOf>): Promise<ReadableStrea
   );
   const kind = detectCompression(first);
   // Lazy: node:zlib and node:stream cost start-up time (scripts/lint.ts, SLOW_TO_LOAD).
-  if (kind === "gzip" || kind === "zstd") {
-    const zlib = require("node:zlib") as typeof Zlib;
-    const { Duplex } = require("node:stream") as typeof Stream;
-    const t = kind === "gzip" ? zlib.createGunzip() : zlib.createZstdDecompress();
-    return whole.pipeThrough(Duplex.toWeb(t) as TransformStream<Uint8Array, Uint8Array>);
-  }
+  if (kind === "gzip" || kind === "zstd") return throughZlib(whole, kind);
   if (kind === "bzip2" || kind === "xz") return throughTool(whole, kind === "bzip2" ? ["bzip2", "-dc"] : ["xz", "-dc"]);
   return whole;
+}
+
+/**
+ * Decode with node:zlib. Its failures (a CRC or length mismatch at the end of
+ * a gzip member, a damaged block, data that stops early) reach a web stream
+ * as a bare TypeError with an empty message: the codec's own error, seen on
+ * the transform, becomes a LayerError that says the compressed data is bad.
+ * Errors of the input stream itself (a blob's digest check) pass unchanged.
+ */
+function throughZlib(input: ReadableStream<Uint8Array>, kind: "gzip" | "zstd"): ReadableStream<Uint8Array> {
+  const zlib = require("node:zlib") as typeof Zlib;
+  const { Duplex } = require("node:stream") as typeof Stream;
+  const t = kind === "gzip" ? zlib.createGunzip() : zlib.createZstdDecompress();
+  let codecError: (Error & { code?: unknown }) | undefined;
+  t.on("error", (err: Error) => (codecError ??= err));
+  const reader = input.pipeThrough(Duplex.toWeb(t) as TransformStream<Uint8Array, Uint8Array>).getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const r = await reader.read().catch((err: unknown) => {
+          throw isCodecError(codecError) ? corruptData(kind, codecError) : err;
+        });
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** zlib's errors carry Z_* codes (Z_DATA_ERROR, Z_BUF_ERROR), zstd's ZSTD_error_*. */
+function isCodecError(err: (Error & { code?: unknown }) | undefined): err is Error {
+  return typeof err?.code === "string" && /^(Z_|ZSTD_)/.test(err.code);
+}
+
+function corruptData(kind: "gzip" | "zstd", err: Error): LayerError {
+  // "unexpected end of file" is a cut-off stream, or damage that derailed the decoder: one message for both.
+  return new LayerError("E_LAYER", `the ${kind}-compressed data is corrupt: ${err.message}`, {
+    cause: err,
+    hint: "The file or blob is damaged or incomplete: fetch, pull or load it again.",
+  });
 }
 
 /** Pipe through an external decompressor; its failure (exit status) errors the stream. */

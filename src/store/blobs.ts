@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import { errnoCode, KilnError, StoreError } from "../errors.ts";
+import { errnoCode, KilnError, LayerError, StoreError } from "../errors.ts";
 import { digestHex, isDigest, type Digest } from "../image/index.ts";
 import { sha256File, Sha256Stream } from "../util/digest.ts";
 import { fsyncDir } from "../util/fs-atomic.ts";
@@ -130,14 +130,17 @@ export class BlobStore {
   /**
    * Turn a failure while reading blob `d` through a decoder into an error a
    * person can act on. A damaged blob usually fails inside the decompressor
-   * (a gzip CRC error, with no useful message) before our own digest check at
-   * the end of the stream, so hash the blob to tell corruption from a bad layer.
+   * (a LayerError: "the gzip-compressed data is corrupt") before our own
+   * digest check at the end of the stream, so hash the blob to tell a damaged
+   * blob from a layer that was bad when it came in.
    */
   async explainReadFailure(err: unknown, d: Digest): Promise<unknown> {
-    if (err instanceof KilnError && err.code !== "E_INTERNAL") return err;
+    if (err instanceof KilnError && !(err instanceof LayerError) && err.code !== "E_INTERNAL") return err;
     const path = this.path(d);
     const actual = existsSync(path) ? (await sha256File(path)).digest : undefined;
     if (actual !== d) return mismatch(`blob ${d} is corrupt: its content hashes to ${actual ?? "nothing (it is missing)"}`, path);
+    // The blob is what was stored: the layer itself is bad. Say which one.
+    if (err instanceof LayerError) return new LayerError(err.code, `layer ${d}: ${err.message}`, { cause: err, hint: err.hint });
     const why = err instanceof Error ? err.message || errnoCode(err) || err.name : String(err);
     return new StoreError("E_LAYER", `cannot read layer ${d}: ${why}`, { cause: err, hint: "the layer is not a valid (compressed) tar" });
   }

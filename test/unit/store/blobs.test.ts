@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { LayerError } from "../../../src/errors.ts";
+import { decompressStream } from "../../../src/layer/index.ts";
 import { sha256 } from "../../../src/util/digest.ts";
 import { BlobStore } from "../../../src/store/blobs.ts";
 import { tempDir } from "../../harness.ts";
@@ -80,6 +82,18 @@ describe("reading blobs verifies them", () => {
     writeFileSync(blobs.path(digest), bytes);
     await expect(new Response(blobs.open(digest)).text()).rejects.toMatchObject({ code: "E_BLOB_DIGEST_MISMATCH" });
     await expect(blobs.read(digest)).rejects.toMatchObject({ code: "E_BLOB_DIGEST_MISMATCH" });
+  });
+
+  test("a layer blob stored with bad gzip (intact as a blob) fails as a LayerError naming the layer", async () => {
+    const { dir, blobs } = setup();
+    using _ = dir;
+    const gz = Bun.gzipSync(new TextEncoder().encode("y".repeat(10_000)));
+    gz[gz.length - 6]! ^= 0xff; // the CRC in the trailer
+    const { digest } = await blobs.put(gz);
+    const err = await blobs.explainReadFailure(await new Response(decompressStream(blobs.open(digest))).text().catch((e: unknown) => e), digest);
+    expect(err).toBeInstanceOf(LayerError);
+    expect((err as LayerError).message).toBe(`layer ${digest}: the gzip-compressed data is corrupt: incorrect data check`);
+    expect((err as LayerError).hint).toContain("damaged");
   });
 
   test("a missing blob is E_BLOB_NOT_FOUND", () => {
