@@ -11,3 +11,6 @@ export { ClassicProgress, formatEvent, type ProgressOptions } from "./progress.t
 export { RealExecutor, type RealExecutorOptions } from "./real-executor.ts";
 export { COPY_OP, copyOp, EXPORT_OP, exportOp, MKDIR_OP, mkdirOp } from "./ops.ts";
 export { prepareContext, type PreparedContext } from "./context-source.ts";
+export { CacheExecutor } from "./cache-executor.ts";
+export { parseCacheOption, type CacheOption } from "./cache-option.ts";
+export { RegistryCache, type CacheStats, type RegistryCacheOptions } from "./cache-registry.ts";

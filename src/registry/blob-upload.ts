@@ -28,6 +28,27 @@ export async function hasRemoteBlob(t: RegistryTransport, repository: string, di
   throw await errorFromResponse(res, { registry: t.registry, what: `blob ${digest} of ${repository}` });
 }
 
+/**
+ * Mount a blob from another repository of the same registry, without
+ * uploading anything: true when the registry mounted it. A registry that
+ * cannot mount opens an upload session instead, which is cancelled.
+ */
+export async function mountBlob(t: RegistryTransport, repository: string, digest: Digest, from: string): Promise<boolean> {
+  const res = await t.request({
+    method: "POST",
+    path: `/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`,
+    scopes: [repositoryScope(repository, ["pull", "push"]), repositoryScope(from, ["pull"])],
+  });
+  await res.arrayBuffer().catch(() => undefined);
+  if (res.status === 201) return true;
+  const location = res.headers.get("location");
+  if (res.status === 202 && location) {
+    const cancel = await t.request({ method: "DELETE", path: await t.resolveLocation(location), scopes: [repositoryScope(repository, ["pull", "push"])] }).catch(() => undefined);
+    await cancel?.arrayBuffer().catch(() => undefined);
+  }
+  return false;
+}
+
 function withDigest(location: string, digest: Digest): string {
   return `${location}${location.includes("?") ? "&" : "?"}digest=${encodeURIComponent(digest)}`;
 }

@@ -3,15 +3,18 @@ import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { BuildDb, ClassicProgress, prepareContext, RealExecutor, runBuild, type BuildEvent } from "../../build/index.ts";
-import { formatPlatform, type Platform } from "../../image/index.ts";
+import { BuildDb, CacheExecutor, ClassicProgress, parseCacheOption, prepareContext, RealExecutor, RegistryCache, runBuild, type BuildEvent, type Executor } from "../../build/index.ts";
+import { formatPlatform, type Digest, type Platform } from "../../image/index.ts";
+import type { RegistryOptions } from "../../registry/index.ts";
 import { removeTree, type Store } from "../../store/index.ts";
 import type { KilnArgDef } from "../flags.ts";
 import { logger } from "../logger.ts";
+import { publishBuild, type RegistryStore } from "./_build-publish.ts";
+import { registryArgs, registryOptions } from "./_registry-args.ts";
 import { openStore, printOut } from "./_shared.ts";
 
 // Docker build flags kiln does not implement: using one is an error that says so.
-const NOT_YET = ["shm-size", "ulimit", "secret", "ssh", "cache-from", "output", "squash", "memory", "cpu-shares", "cpuset-cpus", "cgroup-parent", "isolation", "security-opt", "compress", "stream"];
+const NOT_YET = ["shm-size", "ulimit", "secret", "ssh", "output", "squash", "memory", "cpu-shares", "cpuset-cpus", "cgroup-parent", "isolation", "security-opt", "compress", "stream"];
 
 export default defineCommand({
   meta: { name: "build", description: "Build an image from a Dockerfile" },
@@ -22,6 +25,10 @@ export default defineCommand({
     target: { type: "string", valueHint: "stage", description: "Build this stage (and the stages it needs) only" },
     "no-cache": { type: "boolean", description: "Do not use the build cache" },
     pull: { type: "boolean", description: "Always pull base images (needs a reachable registry)" },
+    push: { type: "boolean", description: "Push the image to its registry (every -t name) after the build" },
+    "cache-from": { type: "string", multiple: true, valueHint: "registry:REF", description: "Also use the shared build cache at REF in a registry (or type=registry,ref=REF); repeatable" },
+    "cache-to": { type: "string", multiple: true, valueHint: "registry:REF", description: "Export every step to a shared build cache at REF (or type=registry,ref=REF[,ignore-error=true]); repeatable" },
+    ...registryArgs,
     label: { type: "string", multiple: true, valueHint: "K=V", description: "Set metadata on the image; repeatable" },
     network: { type: "string", valueHint: "mode", description: "Network for RUN: host (default) or none" },
     iidfile: { type: "string", valueHint: "file", description: "Write the image id to the file" },
@@ -48,6 +55,11 @@ export default defineCommand({
       if (i <= 0) throw new UsageError(`invalid --add-host "${h}": expected host:ip`);
       return { host: h.slice(0, i), ip: h.slice(i + 1) };
     });
+    const cacheFrom = list(args["cache-from"]).map((v) => parseCacheOption(v, "cache-from"));
+    const cacheTo = list(args["cache-to"]).map((v) => parseCacheOption(v, "cache-to"));
+    const tags = list(args.tag);
+    if (args.push === true && tags.length === 0) throw new UsageError("kiln build --push needs a name to push to", { hint: "add -t REGISTRY/NAME:TAG" });
+    const regOpts = registryOptions(args);
     const quiet = args.quiet === true;
     const timing = args.progress === "tty" || (args.progress === "auto" && !quiet && stdoutIsTty());
     const captured: string[] = [];
@@ -62,6 +74,13 @@ export default defineCommand({
     // One temp dir per build, made on first use (a fully cached build needs none).
     let tmpRoot: Promise<string> | undefined;
     const tempDir = async () => mkdtemp(join(await (tmpRoot ??= store.tempDir("build")), "d-"));
+    using registryStore = lazyRegistryStore(store);
+    // The cache indexes load while the context is prepared.
+    const opening = cacheFrom.length + cacheTo.length > 0
+      ? RegistryCache.open({ from: cacheFrom, store, registry: regOpts, imageSource: async (image) => (await registryStore.adapter()).source(image), log: logger })
+      : undefined;
+    opening?.catch(() => {});
+    let built: { id: Digest; cache?: RegistryCache; cached?: CacheExecutor };
     try {
       const prepared = await prepareContext({
         context: String(args.context),
@@ -70,16 +89,19 @@ export default defineCommand({
         readStdin: readStdinOnce(),
         tempDir,
       });
-      const exec = new RealExecutor(store, {
+      const real = new RealExecutor(store, {
         compression: process.env.KILN_LAYER_COMPRESSION === "zstd" ? "zstd" : process.env.KILN_LAYER_COMPRESSION === "none" ? "none" : "gzip",
         gzipLevel: /^[1-9]$/.test(process.env.KILN_GZIP_LEVEL ?? "") ? Number(process.env.KILN_GZIP_LEVEL) : undefined,
         sourceDateEpoch: /^\d+$/.test(process.env.SOURCE_DATE_EPOCH ?? "") ? Number(process.env.SOURCE_DATE_EPOCH) : undefined,
-        pull: (ref, platform) => pullForBuild(store, ref, platform),
+        pull: (ref, platform) => pullForBuild(registryStore, ref, platform, regOpts),
       });
+      const cache = await opening;
+      const cached = cache && new CacheExecutor(real, cache, store);
+      const exec: Executor = cached ?? real;
       const { id } = await runBuild(
         {
           ...prepared,
-          tags: list(args.tag),
+          tags,
           buildArgs: list(args["build-arg"]),
           env: process.env,
           target: args.target as string | undefined,
@@ -102,8 +124,10 @@ export default defineCommand({
           cacheMountRoot: join(store.root, "build", "cache-mounts"),
         },
       );
+      await cached?.finish(id);
       if (quiet) printOut(`${id}\n`);
       if (typeof args.iidfile === "string") writeFileSync(args.iidfile, id);
+      built = { id, cache, cached };
     } catch (err) {
       progress.flush();
       // docker build -q shows what the build printed only when it fails, on stderr.
@@ -112,6 +136,13 @@ export default defineCommand({
     } finally {
       if (tmpRoot) removeTree(await tmpRoot);
     }
+    // After the build, outside its error path: a failed push or export leaves the image built.
+    const { id, cache, cached } = built;
+    if (cache && cacheFrom.length > 0 && !quiet) {
+      const s = cache.stats;
+      logger.info(`build cache: ${s.hits} step${s.hits === 1 ? "" : "s"} from ${cacheFrom.map((c) => c.ref).join(", ")}, ${s.layers} layer${s.layers === 1 ? "" : "s"} downloaded (${s.layerBytes} bytes)`);
+    }
+    await publishBuild({ id, tags: args.push === true ? tags : [], cacheTo, cache, cached, store: registryStore, registry: regOpts, quiet });
   },
 });
 
@@ -145,11 +176,34 @@ function readStdinOnce(): () => Promise<Uint8Array> {
   };
 }
 
-/** FROM an image that is not in the store: pull it like `kiln pull` (lazily loaded: most builds never pull). */
-async function pullForBuild(store: Store, ref: string, platform: Platform) {
-  const [{ pullImage }, { StoreAdapter }] = await Promise.all([import("../../registry/index.ts"), import("./_registry-store.ts")]);
+/** The store as the registry client sees it, made on first use (most builds never touch a registry). */
+function lazyRegistryStore(store: Store): RegistryStore & Disposable {
+  let made: Promise<import("./_registry-store.ts").StoreAdapter> | undefined;
+  let adapter: import("./_registry-store.ts").StoreAdapter | undefined;
+  return {
+    store,
+    adapter: () => (made ??= import("./_registry-store.ts").then(({ StoreAdapter }) => (adapter = new StoreAdapter(store)))),
+    [Symbol.dispose]: () => adapter?.[Symbol.dispose](),
+  };
+}
+
+const pulls = new Map<string, ReturnType<typeof pullOnce>>();
+
+/**
+ * FROM an image that is not in the store: pull it like `kiln pull` (lazily
+ * loaded: most builds never pull), once per build even when parallel stages
+ * start FROM the same image.
+ */
+function pullForBuild(rs: RegistryStore, ref: string, platform: Platform, opts: RegistryOptions) {
+  const key = `${ref}|${formatPlatform(platform)}`;
+  let p = pulls.get(key);
+  if (!p) pulls.set(key, (p = pullOnce(rs, ref, platform, opts)));
+  return p;
+}
+
+async function pullOnce(rs: RegistryStore, ref: string, platform: Platform, opts: RegistryOptions) {
+  const { pullImage } = await import("../../registry/index.ts");
   logger.info(`pulling ${ref} (${formatPlatform(platform)})`);
-  using sink = new StoreAdapter(store);
-  const r = await pullImage(ref, sink, { platform, logger: { debug: (m) => logger.debug(m), warn: (m) => logger.warn(m) } });
-  return store.getImage(r.id);
+  const r = await pullImage(ref, await rs.adapter(), { ...opts, platform });
+  return rs.store.getImage(r.id);
 }
