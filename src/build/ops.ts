@@ -53,7 +53,7 @@ export async function copyOp(payload: unknown, ctx: OpContext): Promise<void> {
     if (extract[i] && item.kind === "file" && (await isArchiveFile(item.path))) {
       await extractArchive(ctx.rootfs, item.path, p.dest, (w) => warnings.push(w));
     } else {
-      copyIntoRoot(ctx.rootfs, { dest: p.dest, items: [item], identity, chmod: p.chmod });
+      copyIntoRoot(ctx.rootfs, { dest: p.dest, items: [item], identity, chmod: p.chmod }, (w) => warnings.push(w));
     }
   }
   writeFileSync(p.resultPath, JSON.stringify({ hashes, warnings }));

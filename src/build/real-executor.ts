@@ -87,7 +87,8 @@ export class RealExecutor implements Executor {
         payload.from = { name: "from", sources: req.from.sources, description: req.from.description };
       }
       const r = await this.inContainer(parent, { id: newContainerId(), process: { kind: "op", op: COPY_OP, payload }, network: "none", extraRootfs });
-      const result = existsSync(payload.resultPath) ? (JSON.parse(readFileSync(payload.resultPath, "utf8")) as { hashes?: string[] }) : {};
+      const result = existsSync(payload.resultPath) ? (JSON.parse(readFileSync(payload.resultPath, "utf8")) as { hashes?: string[]; warnings?: string[] }) : {};
+      for (const w of result.warnings ?? []) this.store.warn(w); // once per build for each text (owners given to root, skipped entries)
       return { layer: r.layer, hashes: result.hashes };
     } finally {
       removeTree(resultDir);

@@ -5,18 +5,23 @@
 // whiteouts, `.wh..wh..opq` an opaque xattr. Directory modes and times are set
 // last, children first (as umoci does), so a read-only or freshly-timestamped
 // directory does not get in the way of, or get touched by, its own children.
-import { chmodSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, rmSync, symlinkSync, type Stats } from "node:fs";
+import { chmodSync, linkSync, lstatSync, lutimesSync, mkdirSync, rmSync, symlinkSync, type Stats } from "node:fs";
 import { resolve } from "node:path";
 import { errnoCode, LayerError } from "../errors.ts";
 import type { Sha256Digest } from "../util/digest.ts";
 import { mknod, S_IFBLK, S_IFCHR, S_IFIFO, setXattr } from "./_sys.ts";
+import { setOwner, SQUASHED_OWNERS_WARNING, squashedOwnerCount } from "./owner.ts";
 import { normaliseEntryName, resolveInRoot } from "./scoped-path.ts";
 import { TarReader, type TarEntry } from "./tar-reader.ts";
 import { classifyOciName, isOverlayXattr, markOpaque, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, writeOverlayWhiteout, type XattrNamespace } from "./whiteout.ts";
 
 export interface ApplyOptions {
   xattrNamespace: XattrNamespace;
-  /** chown entries to the tar's uid/gid (default true); false leaves them owned by the caller. */
+  /**
+   * chown entries to the tar's uid/gid (default true); false leaves them owned
+   * by the caller. In a user namespace that maps only one id, owners become
+   * root instead (owner.ts) and onWarning hears SQUASHED_OWNERS_WARNING once.
+   */
   preserveOwnership?: boolean;
   /** Told about what could not be reproduced here (device nodes in a user namespace, refused xattrs). */
   onWarning?: (message: string) => void;
@@ -43,6 +48,7 @@ interface Ctx {
 export async function applyLayer(tar: ReadableStream<Uint8Array>, targetDir: string, opts: ApplyOptions): Promise<{ diffId: Sha256Digest; size: number }> {
   const ctx: Ctx = { root: resolve(targetDir), opts, dirs: new Map(), parents: new Map() };
   mkdirSync(ctx.root, { recursive: true });
+  const squashedBefore = squashedOwnerCount();
   const reader = new TarReader(tar);
   try {
     for (let e = await reader.next(); e; e = await reader.next()) await applyEntry(ctx, reader, e);
@@ -55,6 +61,7 @@ export async function applyLayer(tar: ReadableStream<Uint8Array>, targetDir: str
     chmodSync(path, d.mode);
     lutimesSync(path, d.mtime, d.mtime);
   }
+  if (squashedOwnerCount() > squashedBefore) opts.onWarning?.(SQUASHED_OWNERS_WARNING);
   return { diffId: reader.digest, size: reader.size };
 }
 
@@ -152,7 +159,7 @@ function linkSource(ctx: Ctx, e: TarEntry): string {
  * Directories keep a writable mode and their own mtime until the very end.
  */
 function finishMetadata(ctx: Ctx, path: string, e: TarEntry): void {
-  if (ctx.opts.preserveOwnership !== false) chownEntry(path, e);
+  if (ctx.opts.preserveOwnership !== false) setOwner(path, e.uid, e.gid, `/${normaliseEntryName(e.name)}`);
   const isLink = e.type === "symlink";
   if (!isLink && e.type !== "dir") chmodSync(path, e.mode & 0o7777);
   for (const [name, value] of e.xattrs ?? []) {
@@ -169,14 +176,3 @@ function finishMetadata(ctx: Ctx, path: string, e: TarEntry): void {
   else lutimesSync(path, e.mtime, e.mtime);
 }
 
-function chownEntry(path: string, e: TarEntry): void {
-  try {
-    lchownSync(path, e.uid, e.gid);
-  } catch (err) {
-    if (errnoCode(err) !== "EINVAL") throw err;
-    throw new LayerError("E_LAYER", `cannot give /${normaliseEntryName(e.name)} owner ${e.uid}:${e.gid}: that id is not mapped in this user namespace`, {
-      hint: "Give your user a subordinate id range in /etc/subuid and /etc/subgid (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER).",
-      cause: err,
-    });
-  }
-}

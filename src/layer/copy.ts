@@ -10,8 +10,9 @@
 // chown, as in Docker), and its mtime in whole seconds.
 // The destination is resolved inside the root (resolveInRoot): no symlink in
 // the image can lead a write outside it.
-import { chmodSync, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
-import { errnoCode, LayerError } from "../errors.ts";
+import { chmodSync, copyFileSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
+import { LayerError } from "../errors.ts";
+import { setOwner, SQUASHED_OWNERS_WARNING, squashedOwnerCount } from "./owner.ts";
 import { resolveInRoot } from "./scoped-path.ts";
 
 /**
@@ -118,16 +119,9 @@ export function isDir(path: string): boolean {
   return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
+/** lchown to `id` (root instead, where kiln's user namespace maps only one id: owner.ts). */
 export function chown(path: string, id: CopyIdentity): void {
-  try {
-    lchownSync(path, id.uid, id.gid);
-  } catch (err) {
-    if (errnoCode(err) !== "EINVAL") throw err;
-    throw new LayerError("E_LAYER", `cannot give ${path} owner ${id.uid}:${id.gid}: that id is not mapped in this user namespace`, {
-      hint: "Give your user a subordinate id range in /etc/subuid and /etc/subgid, or use ids below 65536.",
-      cause: err,
-    });
-  }
+  setOwner(path, id.uid, id.gid, path);
 }
 
 /** MkdirAllAndChownNew: create the missing directories of `path` (0755), chowning only the new ones. */
@@ -244,8 +238,12 @@ function copyDirectory(root: string, item: CopyItem, dest: string, req: CopyRequ
   }
 }
 
-/** Apply a COPY/ADD (sources already resolved and downloaded) to the container root `root`. */
-export function copyIntoRoot(root: string, req: CopyRequest): void {
+/**
+ * Apply a COPY/ADD (sources already resolved and downloaded) to the container
+ * root `root`. `onWarning` hears once if owners had to become root (owner.ts).
+ */
+export function copyIntoRoot(root: string, req: CopyRequest, onWarning?: (message: string) => void): void {
+  const squashedBefore = squashedOwnerCount();
   const endsInSlash = req.dest.endsWith("/");
   const dest = resolveInRoot(root, lexicalClean(req.dest));
   for (const item of req.items) {
@@ -258,4 +256,5 @@ export function copyIntoRoot(root: string, req: CopyRequest): void {
     copyEntry(item.path, target, { kind: "file" });
     finish(target, { ...item, kind: "file" }, req, []);
   }
+  if (squashedOwnerCount() > squashedBefore) onWarning?.(SQUASHED_OWNERS_WARNING);
 }

@@ -6,12 +6,16 @@
 //   here (layer/ may not import image/): Sha256Digest from util/digest.ts.
 // - applyLayer takes an optional `onWarning` callback (device nodes that cannot be
 //   created in a user namespace, xattrs the filesystem refuses).
+// - Owners (applyLayer, copyIntoRoot, extractArchive): in a user namespace that maps
+//   only one id (rootless without sub-ids) every file is given to root instead, and
+//   their `onWarning` hears SQUASHED_OWNERS_WARNING once per call (owner.ts).
 // - tar-stream is not used: tar-format.ts / tar-reader.ts read and write tar
 //   themselves, because tar-stream's PAX decoding is not binary-safe (xattrs).
 export { diffUpperDir, type DiffOptions } from "./diff.ts";
 export { encodeLayer, type EncodedLayer, type LayerCompression } from "./encode.ts";
 export { decompressStream, detectCompression, type DetectedCompression } from "./decompress.ts";
 export { applyLayer, type ApplyOptions } from "./apply.ts";
+export { SQUASHED_OWNERS_WARNING } from "./owner.ts";
 export { resolveInRoot, normaliseEntryName } from "./scoped-path.ts";
 export {
   WHITEOUT_OPAQUE,

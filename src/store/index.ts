@@ -3,7 +3,8 @@
 // reference), snapshots keyed by chain id, a sqlite metadata db, flock locks.
 // Contract (kiln-brief.md "store/") as written, plus (all additive):
 // - Store.open({ root, lock: { timeoutMs, onWait }, onWarning }): onWarning gets the
-//   layer codec's warnings while extracting snapshots;
+//   layer codec's warnings while extracting snapshots, each text once per process
+//   (store.warn(message) passes others' warnings the same way: the build's COPY);
 // - commitImage input: `configBytes` (a foreign config's exact bytes: the id is
 //   their digest), `parent` (classic-builder parent, for rmi and history) and a
 //   per-layer `size` (uncompressed bytes, shown by images/history);

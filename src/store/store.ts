@@ -13,6 +13,9 @@ import { ImageRemover } from "./remove.ts";
 import { resolveStoreRoot } from "./root.ts";
 import { Snapshots } from "./snapshots.ts";
 
+/** Warnings already given by this process (Store.warn). */
+const warned = new Set<string>();
+
 /**
  * kiln's local store: an OCI image layout (oci-layout, index.json, blobs/)
  * that skopeo and umoci read directly, plus
@@ -37,7 +40,7 @@ export class Store implements Disposable {
     readonly root: string,
     private readonly gcLock: FileLock,
     db: MetaDb,
-    onWarning?: (message: string) => void,
+    private readonly onWarning?: (message: string) => void,
   ) {
     this.tmp = join(root, "tmp");
     this.locks = join(root, "locks");
@@ -45,7 +48,17 @@ export class Store implements Disposable {
     this.blobs = new BlobStore(root, this.tmp);
     this.layout = new Layout(root);
     this.images = new ImageCatalog(this.blobs, this.layout, db, () => this.lock("index"));
-    this.snapshots = new Snapshots(root, this.tmp, this.locks, this.blobs, db, onWarning);
+    this.snapshots = new Snapshots(root, this.tmp, this.locks, this.blobs, db, (message) => this.warn(message));
+  }
+
+  /**
+   * Pass a warning to the opener's onWarning, once per process for each text:
+   * every snapshot extracted without sub-ids would otherwise repeat the same advice.
+   */
+  warn(message: string): void {
+    if (warned.has(message)) return;
+    warned.add(message);
+    this.onWarning?.(message);
   }
 
   /** Open (creating if needed) the store at opts.root, $KILN_ROOT or the default location. */

@@ -20,3 +20,23 @@ export function isRealRoot(): boolean {
 export function overlayXattrNamespace(): "trusted" | "user" {
   return isRealRoot() ? "trusted" : "user";
 }
+
+let singleId: boolean | undefined;
+
+/**
+ * True when this process's user namespace maps exactly one uid and one gid
+ * (`/proc/self/uid_map` and `gid_map` each one line with count 1): rootless
+ * kiln without sub-ids, where the user is root inside and no other id exists,
+ * so every file can only belong to 0:0. Read once per process.
+ */
+export function mapsOnlyOneId(): boolean {
+  singleId ??= ["uid_map", "gid_map"].every((f) => {
+    try {
+      const lines = readFileSync(`/proc/self/${f}`, "utf8").trim().split("\n");
+      return lines.length === 1 && lines[0]!.trim().split(/\s+/)[2] === "1";
+    } catch {
+      return false;
+    }
+  });
+  return singleId;
+}
