@@ -94,7 +94,8 @@ export class CacheExecutor implements Executor {
   async exportItems(imageSource: (image: ImageRecord) => Promise<ImageSource>): Promise<CacheExportItem[]> {
     const items: CacheExportItem[] = [];
     for (const [key, id] of this.used) {
-      const remote = this.remote.has(id) && !this.local.has(id) ? this.cache.entryOf(id) : undefined;
+      // An image that came from a cache is exported by reference (mounted), downloaded or not.
+      const remote = this.cache.entryOf(id);
       if (remote) {
         items.push({ entry: { ...remote.entry, key }, remote: remote.repo });
         continue;
