@@ -73,8 +73,10 @@ describe.skipIf(skip)("kiln build --cache-to / --cache-from (registry)", () => {
 
   test("machine B, empty store: every step uses the cache, same image id, only the final image's layers are downloaded", async () => {
     const root = stores.join("b");
+    // Another checkout: another path, other mtimes and inodes; the keys must not care.
+    using ctxB = tempDir("cache-ctx-b", { Dockerfile: dockerfile, "hello.txt": "hello\n" });
     proxy.reset();
-    const r = await runKiln(["build", "-t", "app", "--cache-from", `registry:${cacheRef}`, ctx.path], { root });
+    const r = await runKiln(["build", "-t", "app", "--cache-from", `registry:${cacheRef}`, ctxB.path], { root });
     expect(r.exitCode).toBe(0);
     expect(usingCache(r)).toBe(6);
     expect(ran(r)).toBe(0);
