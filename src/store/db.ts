@@ -16,6 +16,21 @@ CREATE TABLE IF NOT EXISTS images (
   added INTEGER NOT NULL        -- ms since epoch when the store got it
 );
 CREATE INDEX IF NOT EXISTS images_parent ON images(parent);
+CREATE INDEX IF NOT EXISTS images_manifest ON images(manifest);
+CREATE TABLE IF NOT EXISTS refs (
+  name TEXT PRIMARY KEY,        -- a tag: index.json's ref.name (canonical reference)
+  manifest TEXT NOT NULL,       -- the digest it points at (a manifest, or an index)
+  media_type TEXT,
+  image_id TEXT,                -- the image that is; NULL when its blobs cannot be read
+  image_manifest TEXT           -- that image's manifest (the platform's one when a tag points at an index)
+);
+CREATE INDEX IF NOT EXISTS refs_manifest ON refs(manifest);
+CREATE INDEX IF NOT EXISTS refs_image_manifest ON refs(image_manifest);
+CREATE INDEX IF NOT EXISTS refs_image ON refs(image_id);
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS layers (
   diff_id TEXT PRIMARY KEY,     -- uncompressed layer digest
   size INTEGER NOT NULL         -- bytes of file content it holds (docker's layer size)
@@ -69,6 +84,17 @@ export class MetaDb {
     return (this.database.query("SELECT * FROM images WHERE id = ?").get(id) as ImageRow | null) ?? undefined;
   }
 
+  /** The image whose manifest blob is `manifest`. */
+  imageByManifest(manifest: Digest): ImageRow | undefined {
+    return (this.database.query("SELECT * FROM images WHERE manifest = ? LIMIT 1").get(manifest) as ImageRow | null) ?? undefined;
+  }
+
+  /** Ids of images starting with `prefix` (an id's hex, `sha256:` included): indexed, never a scan of all images. */
+  imageIdsWithPrefix(prefix: string): Digest[] {
+    // GLOB is case-sensitive, so SQLite answers it from the primary-key index; prefix is hex only (no wildcards).
+    return (this.database.query("SELECT id FROM images WHERE id GLOB ?").all(`${prefix}*`) as { id: Digest }[]).map((r) => r.id);
+  }
+
   images(): ImageRow[] {
     return this.database.query("SELECT * FROM images").all() as ImageRow[];
   }
@@ -118,6 +144,14 @@ export class MetaDb {
   /** Drop the whole build cache; returns how many entries there were. */
   clearCache(): number {
     return this.database.query("DELETE FROM build_cache").run().changes;
+  }
+
+  meta(key: string): string | undefined {
+    return (this.database.query("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | null)?.value;
+  }
+
+  putMeta(key: string, value: string): void {
+    this.database.query("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(key, value);
   }
 
   /** Run `fn` in one transaction (all or nothing, even across a crash). */

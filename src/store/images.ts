@@ -24,7 +24,8 @@ import type { BlobStore } from "./blobs.ts";
 import type { MetaDb } from "./db.ts";
 import type { FileLock } from "./lock.ts";
 import { removeRef, setRef, type Layout } from "./layout.ts";
-import { imageAmbiguous, imageNotFound, resolveImageName, type NameCandidate } from "./resolve.ts";
+import { RefIndex } from "./ref-index.ts";
+import { imageAmbiguous, imageNotFound, resolveImageName, type ImageLookup } from "./resolve.ts";
 
 /** An image of the store, with everything commands and the builder need. */
 export interface ImageRecord {
@@ -65,7 +66,6 @@ interface Loaded {
 interface Entry {
   id: Digest;
   manifestDigest: Digest;
-  manifestDigests: Set<Digest>;
   names: string[];
   parent?: Digest;
 }
@@ -88,18 +88,25 @@ export function tagReference(input: string): string {
 /**
  * The images of a store. Which images exist is the union of the metadata db
  * (every image kiln committed, tagged or not) and index.json (tags, possibly
- * written by skopeo or umoci); manifests and configs are read from verified
- * blobs and memoised by manifest digest.
+ * written by skopeo or umoci, indexed in the db by RefIndex); manifests and
+ * configs are read from verified blobs and memoised by manifest digest.
+ * Finding one image reads only that image's blobs.
  */
 export class ImageCatalog {
   private readonly loaded = new Map<Digest, Loaded>();
+  private readonly refs: RefIndex;
 
   constructor(
     private readonly blobs: BlobStore,
     private readonly layout: Layout,
     private readonly db: MetaDb,
     private readonly lockIndex: () => Promise<FileLock>,
-  ) {}
+  ) {
+    this.refs = new RefIndex(layout, db, async (d) => {
+      const l = await this.load(d.digest, d.mediaType);
+      return { id: l.id, manifest: l.manifestDigest };
+    });
+  }
 
   /** A manifest (or an index, followed to this host's platform) with its config. */
   async load(digest: Digest, mediaType?: string): Promise<Loaded> {
@@ -123,32 +130,47 @@ export class ImageCatalog {
     return loaded;
   }
 
-  /** Every image, keyed by id, with its tags. Unreadable tags (missing blobs) are skipped. */
+  /** Every image, keyed by id, with its tags. Unreadable tags (missing blobs) are reported and skipped. */
   private async entries(onProblem?: ImageProblemReporter): Promise<Map<Digest, Entry>> {
+    await this.refs.sync();
     const out = new Map<Digest, Entry>();
-    for (const row of this.db.images()) {
-      out.set(row.id, { id: row.id, manifestDigest: row.manifest, manifestDigests: new Set([row.manifest]), names: [], parent: row.parent ?? undefined });
-    }
-    const byManifest = new Map([...out.values()].map((e) => [e.manifestDigest, e.id] as const));
-    for (const { ref, descriptor } of this.layout.refs()) {
-      let id = byManifest.get(descriptor.digest);
-      let concrete = descriptor.digest;
-      if (!id) {
+    for (const row of this.db.images()) out.set(row.id, { id: row.id, manifestDigest: row.manifest, names: [], parent: row.parent ?? undefined });
+    for (const r of this.refs.rows()) {
+      let image = r.image_id && r.image_manifest ? { id: r.image_id, manifest: r.image_manifest } : undefined;
+      if (!image) {
+        // Unreadable when indexed: ask again, to say why (or to find it repaired).
         try {
-          const l = await this.load(descriptor.digest, descriptor.mediaType);
-          id = l.id;
-          concrete = l.manifestDigest;
+          const l = await this.load(r.manifest, r.media_type ?? undefined);
+          image = { id: l.id, manifest: l.manifestDigest };
         } catch (err) {
-          onProblem?.(ref, err);
+          onProblem?.(r.name, err);
           continue;
         }
       }
-      const e = out.get(id) ?? { id, manifestDigest: concrete, manifestDigests: new Set<Digest>(), names: [] };
-      e.manifestDigests.add(descriptor.digest).add(concrete);
-      e.names.push(ref);
-      out.set(id, e);
+      const e = out.get(image.id) ?? { id: image.id, manifestDigest: image.manifest, names: [] };
+      e.names.push(r.name);
+      out.set(image.id, e);
     }
     return out;
+  }
+
+  /** Indexed answers for resolveImageName (the tag index is in step: see resolve()). */
+  private lookup(): ImageLookup {
+    return {
+      hasId: (id) => this.db.image(id) !== undefined || this.refs.tagsOf(id).length > 0,
+      idOfManifest: (d) => this.db.imageByManifest(d)?.id ?? this.refs.imageOfManifest(d),
+      idOfRef: (ref) => this.refs.get(ref)?.image_id ?? undefined,
+      idsWithPrefix: (prefix) => [...this.db.imageIdsWithPrefix(prefix), ...this.refs.imageIdsWithPrefix(prefix)],
+    };
+  }
+
+  /** One image's entry: its db row and its tags. */
+  private entry(id: Digest): Entry {
+    const row = this.db.image(id);
+    const tags = this.refs.tagsOf(id);
+    const manifestDigest = row?.manifest ?? tags.find((t) => t.image_manifest)?.image_manifest;
+    if (!manifestDigest) throw imageNotFound(id);
+    return { id, manifestDigest, names: tags.map((t) => t.name), ...(row?.parent ? { parent: row.parent } : {}) };
   }
 
   private async record(e: Entry): Promise<ImageRecord> {
@@ -170,12 +192,11 @@ export class ImageCatalog {
 
   /** The image `nameOrId` names and, when it was named by a tag, that tag; ambiguous prefixes throw. */
   async resolve(nameOrId: string): Promise<{ record: ImageRecord; ref?: string } | undefined> {
-    const entries = await this.entries();
-    const candidates: NameCandidate[] = [...entries.values()].map((e) => ({ id: e.id, manifestDigests: [...e.manifestDigests], refs: e.names }));
-    const r = resolveImageName(nameOrId, candidates);
+    await this.refs.sync();
+    const r = resolveImageName(nameOrId, this.lookup());
     if (r.kind === "ambiguous") throw imageAmbiguous(nameOrId, r.ids);
     if (r.kind === "none") return undefined;
-    return { record: await this.record(entries.get(r.id)!), ...(r.ref ? { ref: r.ref } : {}) };
+    return { record: await this.record(this.entry(r.id)), ...(r.ref ? { ref: r.ref } : {}) };
   }
 
   /** The image `nameOrId` names, or undefined; an ambiguous id prefix throws E_IMAGE_AMBIGUOUS. */

@@ -45,15 +45,7 @@ export class Layout {
     } catch {
       return emptyIndex();
     }
-    try {
-      const index = JSON.parse(text) as ImageIndex;
-      if (!Array.isArray(index.manifests)) throw new Error("no manifests array");
-      return index;
-    } catch (err) {
-      throw new StoreError("E_STORE", `${this.indexPath} is not a valid OCI index: ${(err as Error).message}`, {
-        hint: "restore it from a backup, or remove it to start with no tags (blobs stay until kiln prune)",
-      });
-    }
+    return parseIndex(text, this.indexPath);
   }
 
   writeIndex(index: ImageIndex): void {
@@ -68,6 +60,19 @@ export class Layout {
       if (ref) out.push({ ref, descriptor: d });
     }
     return out;
+  }
+}
+
+/** index.json's text (read from `path`) as an index; anything else is E_STORE with what to do. */
+export function parseIndex(text: string, path: string): ImageIndex {
+  try {
+    const index = JSON.parse(text) as ImageIndex;
+    if (!Array.isArray(index.manifests)) throw new Error("no manifests array");
+    return index;
+  } catch (err) {
+    throw new StoreError("E_STORE", `${path} is not a valid OCI index: ${(err as Error).message}`, {
+      hint: "restore it from a backup, or remove it to start with no tags (blobs stay until kiln prune)",
+    });
   }
 }
 

@@ -28,30 +28,54 @@ function canonicalOf(input: string): { ref: string; digest?: Digest; tagged: boo
 }
 
 /**
+ * What the resolver asks of a store: each question is one indexed query
+ * (ImageCatalog), so a name costs the same whatever the number of images.
+ */
+export interface ImageLookup {
+  hasId(id: Digest): boolean;
+  /** The image whose manifest has this digest, or that a tag pointing at an index with it names. */
+  idOfManifest(digest: Digest): Digest | undefined;
+  /** The image a canonical reference (docker.io/library/alpine:latest) is tagged to. */
+  idOfRef(ref: string): Digest | undefined;
+  /** Ids starting with `prefix` (`sha256:` and hex). */
+  idsWithPrefix(prefix: string): Digest[];
+}
+
+/** The same questions answered from a list (tests, small callers). */
+export function lookupIn(candidates: NameCandidate[]): ImageLookup {
+  return {
+    hasId: (id) => candidates.some((c) => c.id === id),
+    idOfManifest: (d) => candidates.find((c) => c.manifestDigests.includes(d))?.id,
+    idOfRef: (ref) => candidates.find((c) => c.refs.includes(ref))?.id,
+    idsWithPrefix: (prefix) => candidates.map((c) => c.id).filter((id) => id.startsWith(prefix)),
+  };
+}
+
+/**
  * Resolve what a user typed to an image, in Docker's order: a full id or
  * manifest digest; a reference (alpine, alpine:3.20, name@sha256:…); then a
  * unique prefix of an image id (`sha256:` optional, any length). A prefix that
  * fits several images is ambiguous, never a guess.
  */
-export function resolveImageName(input: string, candidates: NameCandidate[]): Resolution {
+export function resolveImageName(input: string, images: ImageLookup | NameCandidate[]): Resolution {
+  const l = Array.isArray(images) ? lookupIn(images) : images;
   const full = isDigest(input) ? input : HEX64_RE.test(input) ? (`sha256:${input}` as Digest) : undefined;
   if (full) {
-    const hit = candidates.find((c) => c.id === full) ?? candidates.find((c) => c.manifestDigests.includes(full));
-    return hit ? { kind: "found", id: hit.id } : { kind: "none" };
+    const id = l.hasId(full) ? full : l.idOfManifest(full);
+    return id ? { kind: "found", id } : { kind: "none" };
   }
   const named = canonicalOf(input);
   if (named) {
     if (named.digest) {
-      const hit = candidates.find((c) => c.manifestDigests.includes(named.digest!)) ?? candidates.find((c) => c.id === named.digest);
-      if (hit) return { kind: "found", id: hit.id };
+      const id = l.idOfManifest(named.digest) ?? (l.hasId(named.digest) ? named.digest : undefined);
+      if (id) return { kind: "found", id };
     } else {
-      const hit = candidates.find((c) => c.refs.includes(named.ref));
-      if (hit) return { kind: "found", id: hit.id, ref: named.ref };
+      const id = l.idOfRef(named.ref);
+      if (id) return { kind: "found", id, ref: named.ref };
     }
   }
   if (ID_PREFIX_RE.test(input)) {
-    const prefix = input.replace(/^sha256:/, "");
-    const ids = [...new Set(candidates.map((c) => c.id).filter((id) => digestHex(id).startsWith(prefix)))];
+    const ids = [...new Set(l.idsWithPrefix(`sha256:${input.replace(/^sha256:/, "")}`))];
     if (ids.length === 1) return { kind: "found", id: ids[0]! };
     if (ids.length > 1) return { kind: "ambiguous", ids };
   }

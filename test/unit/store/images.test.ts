@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { imageIdOf, serializeConfig } from "../../../src/image/index.ts";
+import { ImageCatalog } from "../../../src/store/images.ts";
+import { removeRef, setRef } from "../../../src/store/layout.ts";
 import { testCatalog } from "./_catalog.ts";
 
 describe("ImageCatalog", () => {
@@ -80,5 +82,48 @@ describe("ImageCatalog", () => {
     c.db.deleteImage(id); // as if skopeo had written the tag: no db row
     expect((await c.images.get("ext:1")).id).toBe(id);
     expect((await c.images.list()).map((r) => r.id)).toEqual([id]);
+  });
+});
+
+describe("finding one image reads only that image (the tag index in kiln.db)", () => {
+  // db.images() lists every image: name lookups must never need it.
+  const rows: { name: string; input: (ids: { app: string; manifest: string }) => string }[] = [
+    { name: "a tag", input: () => "app:1" },
+    { name: "a full canonical reference", input: () => "docker.io/library/app:1" },
+    { name: "a full id", input: ({ app }) => app },
+    { name: "an id prefix", input: ({ app }) => app.slice(7, 19) },
+    { name: "a manifest digest", input: ({ manifest }) => manifest },
+    { name: "name@digest", input: ({ manifest }) => `app@${manifest}` },
+  ];
+  for (const r of rows) {
+    test(r.name, async () => {
+      using c = testCatalog();
+      for (let i = 0; i < 20; i++) await c.make(`other${i}`, { tags: [`other${i}`] });
+      const app = await c.make("app", { tags: ["app:1"] });
+      const { manifestDigest } = await c.images.get(app);
+      c.db.images = () => {
+        throw new Error("listed every image to find one");
+      };
+      const rec = await c.images.get(r.input({ app, manifest: manifestDigest }));
+      expect(rec.id).toBe(app);
+      expect(rec.names).toEqual(["docker.io/library/app:1"]);
+    });
+  }
+
+  test("index.json changed behind kiln's back (skopeo, umoci) is seen at the next lookup", async () => {
+    using c = testCatalog();
+    const a = await c.make("a", { tags: ["a"] });
+    const b = await c.make("b", { tags: ["b"] });
+    expect((await c.images.get("a")).id).toBe(a);
+    const bRef = c.layout.refs().find((x) => x.ref === "docker.io/library/b:latest")!;
+    c.layout.writeIndex(setRef(removeRef(c.layout.readIndex(), "docker.io/library/a:latest").index, "docker.io/library/ext:1", bRef.descriptor));
+    expect(await c.images.find("a")).toBeUndefined();
+    expect((await c.images.get("ext:1")).id).toBe(b);
+    expect((await c.images.get(b)).names).toEqual(["docker.io/library/b:latest", "docker.io/library/ext:1"]);
+    // A second catalog over the same store (another kiln process) agrees.
+    const other = new ImageCatalog(c.blobs, c.layout, c.db, async () => {
+      throw new Error("no lock needed to read");
+    });
+    expect((await other.get("ext:1")).id).toBe(b);
   });
 });
