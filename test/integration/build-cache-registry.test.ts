@@ -22,7 +22,7 @@ const ran = (r: KilnResult) => r.stdout.split("\n").filter((l) => l.startsWith("
 async function imageOf(root: string, name: string) {
   using s = await Store.open({ root });
   const image = await s.getImage(name);
-  return { id: image.id, config: image.manifest.config.digest, layers: image.manifest.layers.map((l) => l.digest), manifest: image.manifestDigest };
+  return { id: image.id, config: image.manifest.config.digest, layers: image.manifest.layers.map((l): string => l.digest), manifest: image.manifestDigest };
 }
 
 describe.skipIf(skip)("kiln build --cache-to / --cache-from (registry)", () => {
