@@ -2,7 +2,10 @@
 // GetExecUser), which Docker uses: "name", "uid", "name:group", "uid:gid",
 // "" (root). Names go through the image's /etc/passwd and /etc/group (the
 // caller reads them inside the container root); numeric ids need no entry.
-// Supplementary groups come from /etc/group only when no group was given.
+// Supplementary groups come from /etc/group only when no group was given;
+// the primary gid is always one of them, as Docker ≥ 20.10.18 sets it
+// (moby daemon/oci_linux.go getUser, the CVE-2022-36109 fix): `id` in a
+// container shows `groups=65534(nogroup)` for nobody, as with Docker.
 import { SandboxError } from "../errors.ts";
 
 export interface ExecUser {
@@ -65,6 +68,13 @@ export function parseGroup(text: string | undefined): GroupEntry[] {
 
 /** Resolve a user spec against the image's passwd and group files (undefined when absent). */
 export function resolveUser(spec: string, passwdText: string | undefined, groupText: string | undefined): ExecUser {
+  const user = lookUpUser(spec, passwdText, groupText);
+  // The primary gid first, duplicates dropped (runc's GetAdditionalGroups keeps each gid once).
+  return { ...user, groups: [...new Set([user.gid, ...user.groups])] };
+}
+
+/** runc's GetExecUser: ids, home and the supplementary groups /etc/group lists the user in. */
+function lookUpUser(spec: string, passwdText: string | undefined, groupText: string | undefined): ExecUser {
   const colon = spec.indexOf(":");
   const userArg = colon === -1 ? spec : spec.slice(0, colon);
   const groupArg = colon === -1 ? "" : spec.slice(colon + 1);
