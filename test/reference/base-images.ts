@@ -4,12 +4,15 @@
 // - busybox: Debian's busybox-static laid out like the official image
 //   (docker-library/busybox: /bin/busybox with one HARD link per applet in
 //   /bin, buildroot's skeleton passwd/group/shadow, home dirs, CMD ["sh"]);
-// - alpine: Alpine's official minirootfs (FROM scratch, ADD it, CMD ["/bin/sh"]).
+// - alpine: Alpine's official minirootfs (FROM scratch, ADD it, CMD ["/bin/sh"]);
+// - stand-ins made from Debian for quay.io images (./debian-bases.ts).
 //
 // FROM lines of /work/shared/conformance/buildah, and who serves them:
 //   mirror.gcr.io/busybox → busybox     mirror.gcr.io/alpine → alpine
-//   quay.io/libpod/centos:7, quay.io/libpod/busybox@sha256:…,
-//   quay.io/fedora/python-311 → not available (those cases are skipped).
+//   quay.io/libpod/centos:7 → centos7 (Debian stand-in)
+//   quay.io/libpod/busybox (no digest: TARGETARCH is unset in the classic builder) → busybox-glibc
+//   quay.io/fedora/python-311 → python311 (Debian stand-in with binutils)
+// busybox and alpine are made for every session; the stand-ins on first use.
 import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -22,8 +25,10 @@ const ALPINE_TARBALL = "images/alpine-minirootfs-3.20.3-x86_64.tar.gz";
 /** Fixed mtime for generated entries, so the rootfs tar is the same bytes on every run. */
 const EPOCH = new Date("2024-01-01T00:00:00Z");
 
+export type BaseKey = "busybox" | "alpine" | "centos7" | "busybox-glibc" | "python311";
+
 export interface BaseImage {
-  key: "busybox" | "alpine";
+  key: BaseKey;
   /** Every name the cases use; the first is the canonical one. */
   names: string[];
   /** Plain (uncompressed) rootfs tar: the same bytes go to Docker, Buildah and kiln. */
@@ -34,10 +39,25 @@ export interface BaseImage {
   digest: string;
 }
 
-export const BASE_NAMES: Record<BaseImage["key"], string[]> = {
+export const BASE_NAMES: Record<BaseKey, string[]> = {
   busybox: ["mirror.gcr.io/busybox:latest", "busybox:latest"],
   alpine: ["mirror.gcr.io/alpine:latest", "alpine:latest"],
+  centos7: ["quay.io/libpod/centos:7"],
+  "busybox-glibc": ["quay.io/libpod/busybox:latest"],
+  python311: ["quay.io/fedora/python-311:latest"],
 };
+
+/** What a stand-in is, for the case list and reports. */
+export const STAND_INS: Partial<Record<BaseKey, string>> = {
+  centos7: "Debian bookworm minbase (slim) stand-in, /bin/sh → bash as on CentOS: no quay.io here; bash, coreutils, findutils and the users lp/adm/mail/bin exist, with Debian's ids",
+  "busybox-glibc": "busybox stand-in plus Debian's glibc in /lib (/lib64 → lib), as busybox:glibc carries it",
+  python311: "Debian bookworm minbase (slim) + binutils stand-in (for readelf), USER 1001",
+};
+
+/** The base key serving image reference `ref` (normalised with a tag), if any. */
+export function baseKeyFor(ref: string): BaseKey | undefined {
+  return (Object.keys(BASE_NAMES) as BaseKey[]).find((k) => BASE_NAMES[k].includes(ref));
+}
 
 // buildroot system/skeleton/etc, as copied by docker-library/busybox.
 const PASSWD = `root:x:0:0:root:/root:/bin/sh
@@ -89,7 +109,7 @@ ethers:         db files
 rpc:            db files
 `;
 
-type Spec = Partial<Header> & { name: string; content?: string | Buffer };
+export type Spec = Partial<Header> & { name: string; content?: string | Buffer };
 
 /** The entries of the busybox rootfs, parents before children. */
 export function busyboxEntries(busybox: Buffer, applets: string[]): Spec[] {
@@ -132,14 +152,20 @@ export async function writeTar(path: string, entries: Spec[]): Promise<void> {
   renameSync(tmp, path);
 }
 
-async function makeBusybox(dir: string): Promise<string> {
-  const out = join(dir, "busybox-rootfs.tar");
-  if (existsSync(out)) return out;
+/** The host's static busybox and its applet names. */
+export async function busyboxSource(): Promise<{ binary: Buffer; applets: string[] }> {
   const bin = ["/bin/busybox", "/usr/bin/busybox"].find(existsSync);
   if (!bin) throw new Error("busybox-static is not installed (apt-get install busybox-static)");
   const list = await capture([bin, "--list"]);
   if (list.exitCode !== 0) throw new Error(`${bin} --list failed: ${list.stderr}`);
-  await writeTar(out, busyboxEntries(readFileSync(bin), list.stdout.split("\n").filter(Boolean)));
+  return { binary: readFileSync(bin), applets: list.stdout.split("\n").filter(Boolean) };
+}
+
+async function makeBusybox(dir: string): Promise<string> {
+  const out = join(dir, "busybox-rootfs.tar");
+  if (existsSync(out)) return out;
+  const { binary, applets } = await busyboxSource();
+  await writeTar(out, busyboxEntries(binary, applets));
   return out;
 }
 

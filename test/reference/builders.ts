@@ -27,7 +27,7 @@ export interface Builder {
   readonly name: BuilderName;
   /** Version of the builder, part of cache keys. */
   readonly version: string;
-  /** Make every base image available under all its names (idempotent, not timed). */
+  /** Make these base images available under all their names, in addition to those loaded before (idempotent, not timed). */
   loadBases(bases: BaseImage[]): Promise<void>;
   build(req: BuildRequest): Promise<BuildResult>;
   /** Write `tag` to `file` as a docker-archive tar (`docker save` format). */
@@ -38,6 +38,11 @@ export interface Builder {
 }
 
 export type Opened = Builder | { skip: string };
+
+/** `have` plus `more`, one entry per base key (the later wins). */
+export function mergeBases(have: BaseImage[], more: BaseImage[]): BaseImage[] {
+  return [...have.filter((b) => !more.some((m) => m.key === b.key)), ...more];
+}
 
 const argFlags = (args: Record<string, string> = {}) => Object.entries(args).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
 const fail = (what: string, r: { exitCode: number; stderr: string }) => {
@@ -68,7 +73,7 @@ export async function openDocker(opts: { cached?: boolean } = {}): Promise<Opene
         for (const n of b.names.slice(1)) fail(`docker tag ${n}`, await d.docker(["tag", b.names[0]!, n]));
         ids.add((await d.docker(["image", "inspect", "--format", "{{.Id}}", b.names[0]!])).stdout.trim());
       }
-      baseIds = ids;
+      baseIds = new Set([...baseIds, ...ids]);
     },
     async build(req) {
       const r = await d.docker(["build", "--network", "host", "--rm", "--force-rm", ...(req.noCache ? ["--no-cache"] : []), "-t", req.tag, "-f", req.dockerfile, ...argFlags(req.buildArgs), req.context]);
@@ -107,13 +112,16 @@ export async function openBuildah(opts: { cached?: boolean } = {}): Promise<Open
         fail("buildah from scratch", from);
         const ctr = from.stdout.trim();
         fail("buildah add", await b.buildah(["add", ctr, base.rootfs, "/"]));
-        const cmd = base.changes.find((c) => c.startsWith("CMD "));
-        if (cmd) fail("buildah config", await b.buildah(["config", "--cmd", cmd.slice(4), ctr]));
+        for (const change of base.changes) {
+          const [, kw, value] = /^(CMD|USER) (.*)$/.exec(change) ?? [];
+          if (!kw) throw new Error(`buildah base ${name}: change ${change} is not handled`);
+          fail("buildah config", await b.buildah(["config", kw === "CMD" ? "--cmd" : "--user", value!, ctr]));
+        }
         fail("buildah commit", await b.buildah(["commit", "--format", "docker", "--rm", ctr, name]));
       }
       for (const n of base.names.slice(1)) fail(`buildah tag ${n}`, await b.buildah(["tag", name, n]));
     }
-    loaded = bases;
+    loaded = mergeBases(loaded, bases);
   };
   return {
     name: "buildah",

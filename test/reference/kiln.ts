@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { capture, type Captured } from "../../src/util/spawn.ts";
 import { cleanEnv, kilnExe } from "../harness.ts";
 import type { BaseImage } from "./base-images.ts";
-import type { BuildRequest, Opened } from "./builders.ts";
+import { mergeBases, type BuildRequest, type Opened } from "./builders.ts";
 
 const NOT_IMPLEMENTED = /not (yet )?implemented|E_NOT_IMPLEMENTED/i;
 
@@ -76,7 +76,7 @@ export async function openKiln(opts: KilnOptions = {}): Promise<Opened> {
         if (r.exitCode !== 0) throw new Error(`kiln tag ${name} ${n} failed: ${r.stderr.trim()}`);
       }
     }
-    loaded = bases;
+    loaded = mergeBases(loaded, bases);
   };
 
   return {
