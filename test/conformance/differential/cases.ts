@@ -3,10 +3,11 @@
 // own cases under test/fixtures/conformance/<case>/. Each case says which
 // builder is its oracle (Docker's classic builder unless it lacks a feature
 // the case needs) and, when it cannot run here, why.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { BASE_NAMES } from "../../reference/base-images.ts";
+import { BASE_NAMES, baseKeyFor, STAND_INS } from "../../reference/base-images.ts";
 import { fromImages } from "./from-lines.ts";
+import { INLINE_CASES, type InlineCase } from "./inline-cases.ts";
 
 /** Who says what is right: a reference builder, or results written by hand (expect-oracle.ts). */
 export type Oracle = "docker" | "buildah" | "expect";
@@ -25,19 +26,39 @@ export interface Case {
   oracleReason?: string;
   /** Shell script (path) run in a temp copy of the context before building. */
   prepare?: string;
+  /** Dockerfile text written (as `dockerfile`) into a temp copy of the context. */
+  dockerfileText?: string;
+  /** Files written into the temp copy of the context (a .dockerignore). */
+  files?: Record<string, { content: string; mode: number }>;
+  /** Changes made in code to the temp copy of the context (e.g. adding a binary). */
+  tweak?: (dir: string) => void | Promise<void>;
+  /** Every builder must refuse the build at this Dockerfile line. */
+  failsAt?: number;
+  /** Facts worth knowing when reading the result (stand-in base images). */
+  note?: string;
   /** Why this case is not run. */
   skip?: string;
 }
 
 interface Note {
   skip?: string;
+  note?: string;
+  tweak?: Case["tweak"];
   oracle?: Oracle;
   oracleReason?: string;
   variants?: Record<string, string>[];
 }
 
+/** busybox-static's binary copied as `true`: busybox picks the applet from argv[0], so it runs as `true`. */
+async function addStaticTrue(dir: string): Promise<void> {
+  const bin = ["/bin/busybox", "/usr/bin/busybox"].find(existsSync);
+  if (!bin) throw new Error("busybox-static is not installed (apt-get install busybox-static)");
+  copyFileSync(bin, join(dir, "true"));
+  chmodSync(join(dir, "true"), 0o755);
+}
+
 const HEREDOC = "heredocs: Docker 20.10's classic builder and Buildah 1.28 both lack them; expected files written by hand (expect-oracle.ts)";
-const NO_TRUE = "COPY true: the upstream test compiles a static `true` from true.go before building; no Go toolchain here";
+const TRUE_NOTE = "`true` is busybox-static copied into a temp copy of the context (upstream compiles true.go; no Go toolchain here)";
 
 /** Per-case facts about the Buildah suite, keyed by the Dockerfile's path in it. */
 export const BUILDAH_NOTES: Record<string, Note> = {
@@ -47,8 +68,8 @@ export const BUILDAH_NOTES: Record<string, Note> = {
   "multistage/copyback/Dockerfile": { oracle: "buildah", oracleReason: "RUN --mount is BuildKit-only in Docker 20.10; Buildah has it" },
   "mount/Dockerfile": { skip: "needs a build-time bind mount at /tmp/test (buildah bud -v); docker build has no -v" },
   "transientmount/Dockerfile": { skip: "needs build-time bind mounts (buildah bud -v); docker build has no -v" },
-  "mount-targets/Dockerfile": { skip: NO_TRUE },
-  "mount-targets/Dockerfile.mount": { skip: NO_TRUE },
+  "mount-targets/Dockerfile": { tweak: addStaticTrue, note: TRUE_NOTE },
+  "mount-targets/Dockerfile.mount": { tweak: addStaticTrue, note: TRUE_NOTE, oracle: "buildah", oracleReason: "RUN --mount is BuildKit-only in Docker 20.10; Buildah has it" },
   // The upstream test passes SOURCE; these cover single names, globs, dirs and hidden dirs.
   "copyglob/Dockerfile": { variants: [{ SOURCE: "*" }, { SOURCE: "*.txt" }, { SOURCE: "b" }, { SOURCE: "*/sub" }, { SOURCE: "?/.sub" }, { SOURCE: "[a-c]/sub/*" }] },
 };
@@ -60,14 +81,29 @@ const isDockerfile = (name: string) => name.startsWith("Dockerfile");
 
 function unavailableBase(text: string): string | undefined {
   const missing = fromImages(text).filter((ref) => !AVAILABLE.has(ref));
-  return missing.length ? `base image ${missing.join(", ")} is not available here (no registry; only busybox and alpine are made locally)` : undefined;
+  return missing.length ? `base image ${missing.join(", ")} is not available here (no registry, and no stand-in is made for it)` : undefined;
 }
+
+/** Which of the Dockerfile's base images are stand-ins, and what they are. */
+function standInNote(text: string, args?: Record<string, string>): string | undefined {
+  const notes = fromImages(text, args).flatMap((ref) => {
+    const what = STAND_INS[baseKeyFor(ref)!];
+    return what ? [`${ref}: ${what}`] : [];
+  });
+  return notes.length ? `base ${notes.join("; ")}` : undefined;
+}
+
+const joinNotes = (...n: (string | undefined)[]) => n.filter(Boolean).join("; ") || undefined;
 
 function buildahCase(root: string, dir: string, file: string): Case[] {
   const rel = relative(root, join(dir, file));
   const note = BUILDAH_NOTES[rel] ?? {};
-  const skip = note.skip ?? unavailableBase(readFileSync(join(dir, file), "utf8"));
-  const base = { suite: "buildah" as const, context: dir, dockerfile: file, oracle: note.oracle ?? "docker", oracleReason: note.oracleReason, skip };
+  const text = readFileSync(join(dir, file), "utf8");
+  const skip = note.skip ?? unavailableBase(text);
+  const base = {
+    suite: "buildah" as const, context: dir, dockerfile: file, oracle: note.oracle ?? "docker", oracleReason: note.oracleReason, skip,
+    tweak: note.tweak, note: joinNotes(note.note, standInNote(text)),
+  };
   if (!note.variants) return [{ name: `buildah/${rel}`, ...base }];
   return note.variants.map((args) => ({
     name: `buildah/${rel}[${Object.entries(args).map(([k, v]) => `${k}=${v}`).join(",")}]`,
@@ -96,7 +132,10 @@ export function buildahCases(root: string): Case[] {
       const sub = join(dir, e.name);
       if (hasDockerfileBelow(sub)) walk(sub);
       else if (dir === root || !entries.some((x) => x.isFile() && isDockerfile(x.name))) {
-        out.push({ name: `buildah/${relative(root, sub)}/`, suite: "buildah", context: sub, dockerfile: "", oracle: "docker", skip: CONTEXT_ONLY });
+        // Inline cases cover it, or it is listed as not run.
+        if (!INLINE_CASES.some((ic) => ic.context === relative(root, sub))) {
+          out.push({ name: `buildah/${relative(root, sub)}/`, suite: "buildah", context: sub, dockerfile: "", oracle: "docker", skip: CONTEXT_ONLY });
+        }
       }
     }
   };
@@ -135,8 +174,29 @@ export function kilnCases(root: string): Case[] {
     });
 }
 
+/** kiln's inline cases on Buildah suite contexts (inline-cases.ts), named `buildah/<context>/#<name>`. */
+export function inlineCases(root: string): Case[] {
+  return INLINE_CASES.filter((ic) => existsSync(join(root, ic.context))).map((ic: InlineCase): Case => {
+    const text = ic.dockerfile.join("\n");
+    return {
+      name: `buildah/${ic.context}/#${ic.name}`,
+      suite: "buildah",
+      context: join(root, ic.context),
+      dockerfile: "Dockerfile",
+      dockerfileText: text,
+      files: ic.dockerignore ? { ".dockerignore": { content: ic.dockerignore.lines.join("\n"), mode: ic.dockerignore.mode } } : undefined,
+      failsAt: ic.failsAt,
+      oracle: ic.oracle ?? "docker",
+      oracleReason: ic.oracleReason,
+      note: joinNotes(ic.failsAt ? `must fail at line ${ic.failsAt}` : undefined, standInNote(text)),
+      skip: unavailableBase(text),
+    };
+  });
+}
+
 /** All cases: the shared Buildah suite (when /work/shared is present) and kiln's fixtures. */
 export function listCases(shared: string | undefined, fixtures: string): Case[] {
-  const buildah = shared && existsSync(join(shared, "conformance/buildah")) ? buildahCases(join(shared, "conformance/buildah")) : [];
+  const root = shared ? join(shared, "conformance/buildah") : undefined;
+  const buildah = root && existsSync(root) ? [...buildahCases(root), ...inlineCases(root)] : [];
   return [...buildah, ...kilnCases(fixtures)];
 }

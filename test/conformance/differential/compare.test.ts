@@ -4,8 +4,8 @@ import { describe, expect, test } from "bun:test";
 import { compareSnapshots, formatDifference, type Difference } from "./compare.ts";
 import { classify, loadExpectations, type Expectation } from "./expected.ts";
 import type { FsEntry } from "./flatten.ts";
-import { expandDefaults, fromImages } from "./from-lines.ts";
-import { pickConfig, type Snapshot } from "./snapshot.ts";
+import { expandDefaults, fromImages, logicalLines } from "./from-lines.ts";
+import { failureLine, pickConfig, type Snapshot } from "./snapshot.ts";
 
 const f = (extra: Partial<FsEntry> = {}): FsEntry => ({ type: "file", mode: 0o644, uid: 0, gid: 0, size: 1, sha256: "sha256:aa", ...extra });
 const snap = (files: Record<string, FsEntry>, config: Snapshot["config"] = {}, history: Snapshot["history"] = []): Snapshot => ({ built: true, files, config, history });
@@ -25,6 +25,13 @@ describe("compareSnapshots", () => {
       want: [{ kind: "history", path: "0", field: "empty_layer" }],
     },
     { name: "both builds refused: agreement", a: { built: false, error: "x" }, b: { built: false, error: "y" }, want: [] },
+    { name: "both refused at the same line: agreement", a: { built: false, failedAt: 2 }, b: { built: false, failedAt: 2 }, want: [] },
+    {
+      name: "refused at different lines: one build difference",
+      a: { built: false, failedAt: 2 },
+      b: { built: false, failedAt: 3 },
+      want: [{ kind: "build", field: "failed-at-line", oracle: 2, candidate: 3 }],
+    },
     { name: "only one refused: one build difference", a: snap({}), b: { built: false, error: "boom" }, want: [{ kind: "build", field: "succeeded" }] },
   ];
   for (const r of rows) {
@@ -86,6 +93,10 @@ describe("FROM lines", () => {
     ["FROM x AS x\nFROM x\n", ["x:latest"]],
   ])("%p pulls %p", (text, want) => expect(fromImages(text)).toEqual(want));
 
+  test("build args override declared meta ARGs only", () => {
+    expect(fromImages("ARG B=busybox\nFROM $B\nFROM ${C:-alpine}\n", { B: "quay.io/x", C: "y" })).toEqual(["quay.io/x:latest", "alpine:latest"]);
+  });
+
   test.each([
     ["${A:-d}", {}, "d"],
     ["${A:-d}", { A: "v" }, "v"],
@@ -93,4 +104,20 @@ describe("FROM lines", () => {
     ["${A:+x}", { A: "v" }, "x"],
     ["$A/${B}", { A: "1", B: "2" }, "1/2"],
   ] as [string, Record<string, string>, string][])("expand %p with %p is %p", (w, vars, want) => expect(expandDefaults(w, vars)).toBe(want));
+});
+
+describe("failure lines", () => {
+  const df = "# syntax=x\nFROM scratch\n\nCOPY a \\\n  # comment\n\n  b\nENV x=1\nCOPY c d\n";
+  test("logical lines start where their first physical line is", () => {
+    expect(logicalLines(df).map((l) => l.line)).toEqual([2, 4, 8, 9]);
+  });
+  test.each([
+    ["kiln's Dockerfile:N prefix", "Step 1/4 : FROM scratch\nDockerfile:9: COPY failed: …", 9],
+    ["Docker's parse error", "Dockerfile parse error line 8: unknown instruction", 8],
+    ["Docker's last step, mapped to its line", "Step 1/4 : FROM scratch\n ---> \nStep 2/4 : COPY a b\nCOPY failed: file not found", 4],
+    ["nothing to go by", "error", undefined],
+  ] as [string, string, number | undefined][])("%s", (_name, output, want) => expect(failureLine(output, df)).toBe(want));
+  test("kiln's prefix names the Dockerfile it was given", () => {
+    expect(failureLine("/bin/sh: 1: x\nDockerfile.x:8: RUN x: exit code 2", df, "Dockerfile.x")).toBe(8);
+  });
 });

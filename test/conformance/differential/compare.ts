@@ -49,7 +49,11 @@ export function compareSnapshots(oracle: Snapshot, candidate: Snapshot): Differe
     out.push({ kind: "build", field: "succeeded", oracle: oracle.built ? true : oracle.error, candidate: candidate.built ? true : candidate.error });
     return out;
   }
-  if (!oracle.built) return out; // both refused the Dockerfile: agreement
+  if (!oracle.built) {
+    // Both refused the Dockerfile: they agree when they stopped at the same line.
+    if (oracle.failedAt !== candidate.failedAt) out.push({ kind: "build", field: "failed-at-line", oracle: oracle.failedAt ?? null, candidate: candidate.failedAt ?? null });
+    return out;
+  }
   compareFiles(oracle.files ?? {}, candidate.files ?? {}, out);
   // A hand-written oracle may leave config and history out: then they are not compared.
   if (oracle.config) for (const f of CONFIG_FIELDS) {

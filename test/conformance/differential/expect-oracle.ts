@@ -1,5 +1,5 @@
 // The oracle for cases that neither Docker 20.10's classic builder nor
-// Buildah 1.28 can build (heredocs): the expected filesystem written out by
+// Buildah 1.28 can build (heredocs, COPY --parents): the expected filesystem written out by
 // hand, following BuildKit's documented semantics, on top of the base
 // image's flattened rootfs. Only files are compared for these cases.
 import { readFileSync, statSync } from "node:fs";
@@ -16,10 +16,12 @@ export interface ExpectedFile {
 }
 
 export interface HandWritten {
-  base: BaseImage["key"];
+  base: BaseImage["key"] | "scratch";
   /** Why these are the right results (the semantics being followed). */
   why: string;
   files: Record<string, ExpectedFile>;
+  /** Directories whose mode is not the default 0755 (owner root). */
+  dirs?: Record<string, number>;
 }
 
 const lines = (...l: string[]) => `${l.join("\n")}\n`;
@@ -53,8 +55,29 @@ function heredocQuoting(): Record<string, ExpectedFile> {
   return files;
 }
 
+/**
+ * COPY --parents (Dockerfile reference, dockerfile:1.7-labs): each source
+ * keeps its path below the context root, or below a `/./` in it, under the
+ * destination. BuildKit creates those parent dirs copying the source dirs'
+ * metadata (fsutil's copier.createParentDirs: mode kept, owner from the
+ * COPY's chown, root); the destination itself is made 0755. The context's
+ * dirs are 0555 and its files 0444 (the shared suite is read-only).
+ */
+function parents(dest: string, files: string[], dirs: string[]): Pick<HandWritten, "base" | "why" | "files" | "dirs"> {
+  return {
+    base: "scratch",
+    why: "COPY --parents as the Dockerfile reference describes it, parents with the source dirs' modes (BuildKit's fsutil copier)",
+    files: Object.fromEntries(files.map((f) => [`${dest}/${f.split(":")[0]}`, { fromContext: f.split(":").at(-1) }])),
+    dirs: Object.fromEntries([[dest, 0o755], ...dirs.map((d): [string, number] => [`${dest}/${d}`, 0o555])]),
+  };
+}
+
 /** Expected results, keyed by case name. */
 export const EXPECTED: Record<string, HandWritten> = {
+  "buildah/copy-parents/#parents-files": parents("/parents", ["x/a.txt", "y/a.txt"], ["x", "y"]),
+  "buildah/copy-parents/#parents-glob": parents("/out", ["x/y/a.txt", "x/z/a.txt"], ["x", "x/y", "x/z"]),
+  "buildah/copy-parents/#parents-dot-slash": parents("/parents", ["y/a.txt:x/y/a.txt", "y/b.txt:x/y/b.txt"], ["y"]),
+  "buildah/copy-parents/#parents-dir": parents("/out", ["y/a.txt", "y/b.txt"], ["y"]),
   "buildah/Dockerfile.heredoc-quoting": { base: "busybox", why: "BuildKit heredoc semantics (RUN: shell expands; COPY/ADD: frontend expands unless quoted)", files: heredocQuoting() },
   "buildah/heredoc/Dockerfile.heredoc_copy": {
     base: "busybox",
@@ -70,13 +93,14 @@ export const EXPECTED: Record<string, HandWritten> = {
   },
 };
 
-/** The expected snapshot: base rootfs flattened, the listed files added (parents 0755 root). */
+/** The expected snapshot: base rootfs flattened, the listed dirs and files added (other parents 0755 root). */
 export async function expectedSnapshot(caseName: string, context: string, bases: BaseImage[]): Promise<Snapshot> {
   const spec = EXPECTED[caseName];
   if (!spec) throw new Error(`no hand-written expectation for ${caseName}`);
   const base = bases.find((b) => b.key === spec.base);
-  if (!base) throw new Error(`base image ${spec.base} is not available`);
-  const fs = await flattenLayerFiles([base.rootfs]);
+  if (!base && spec.base !== "scratch") throw new Error(`base image ${spec.base} is not available`);
+  const fs = base ? await flattenLayerFiles([base.rootfs]) : new Map<string, FsEntry>();
+  for (const [path, mode] of Object.entries(spec.dirs ?? {})) fs.set(path, { type: "dir", mode, uid: 0, gid: 0 });
   for (const [path, f] of Object.entries(spec.files)) {
     for (let p = path.slice(0, path.lastIndexOf("/")); p && !fs.has(p); p = p.slice(0, p.lastIndexOf("/"))) {
       fs.set(p, { type: "dir", mode: 0o755, uid: 0, gid: 0 });

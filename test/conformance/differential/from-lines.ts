@@ -22,37 +22,41 @@ export function withTag(ref: string): string {
   return ref.includes("@") || last.includes(":") ? ref : `${ref}:latest`;
 }
 
-/** Logical lines of a Dockerfile: continuations joined, comments and blank lines dropped. */
-function logicalLines(text: string): string[] {
-  const out: string[] = [];
+/** Logical lines of a Dockerfile with the line each starts on: continuations joined, comments and blank lines dropped (also inside continuations). */
+export function logicalLines(text: string): { line: number; text: string }[] {
+  const out: { line: number; text: string }[] = [];
   let cur = "";
-  for (const raw of text.split(/\r?\n/)) {
-    if (/^\s*#/.test(raw) && cur === "") continue;
+  let start = 0;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    if (/^\s*#/.test(raw) || (cur !== "" && raw.trim() === "")) return;
+    if (cur === "") start = i + 1;
     if (raw.endsWith("\\")) {
       cur += raw.slice(0, -1);
-      continue;
+      return;
     }
     cur += raw;
-    if (cur.trim()) out.push(cur.trim());
+    if (cur.trim()) out.push({ line: start, text: cur.trim() });
     cur = "";
-  }
-  if (cur.trim()) out.push(cur.trim());
+  });
+  if (cur.trim()) out.push({ line: start, text: cur.trim() });
   return out;
 }
 
-/** Images (normalised with a tag) named by FROM lines, excluding earlier stages and `scratch`. */
-export function fromImages(text: string): string[] {
+/** Images (normalised with a tag) named by FROM lines, excluding earlier stages and `scratch`; `buildArgs` override declared meta ARGs. */
+export function fromImages(text: string, buildArgs: Record<string, string> = {}): string[] {
   const metaArgs: Record<string, string> = {};
   const stages = new Set<string>();
   const images: string[] = [];
   let seenFrom = false;
-  for (const line of logicalLines(text)) {
+  for (const { text: line } of logicalLines(text)) {
     const [instr, ...rest] = line.split(/\s+/);
     const kw = instr!.toUpperCase();
     if (kw === "ARG" && !seenFrom) {
       for (const a of rest) {
         const eq = a.indexOf("=");
-        if (eq > 0) metaArgs[a.slice(0, eq)] = a.slice(eq + 1).replace(/^"(.*)"$/, "$1");
+        const name = eq > 0 ? a.slice(0, eq) : a;
+        const value = buildArgs[name] ?? (eq > 0 ? a.slice(eq + 1).replace(/^"(.*)"$/, "$1") : undefined);
+        if (value !== undefined) metaArgs[name] = value;
       }
     }
     if (kw !== "FROM") continue;

@@ -38,7 +38,10 @@ const all = listCases(SHARED, join(REPO, "test/fixtures/conformance"));
 const cases = positionals.length ? all.filter((c) => positionals.some((f) => c.name.includes(f))) : all;
 
 if (values.list) {
-  for (const c of cases) console.log(`${c.name.padEnd(64)} ${c.oracle.padEnd(8)} ${c.skip ? `skip: ${c.skip}` : (c.oracleReason ?? "")}`);
+  for (const c of cases) {
+    const why = c.skip ? `skip: ${c.skip}` : [c.oracleReason, c.note].filter(Boolean).join("; ");
+    console.log(`${c.name.padEnd(64)} ${c.oracle.padEnd(8)} ${why}`);
+  }
   console.log(`${cases.length} cases, ${cases.filter((c) => c.skip).length} skipped`);
   process.exit(0);
 }

@@ -2,8 +2,8 @@
 // oracle's snapshots are cached on disk, keyed by everything that can change
 // them (Dockerfile + context content, build args, base images, the builder's
 // version, and the source of the flattener), so re-runs only build kiln.
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { capture } from "../../../src/util/spawn.ts";
 import type { BaseImage } from "../../reference/base-images.ts";
 import type { Builder } from "../../reference/builders.ts";
@@ -41,18 +41,38 @@ export function treeDigest(root: string): string {
   return `sha256:${h.digest("hex")}`;
 }
 
-/** The context to build: in place for the shared suite; a temp copy (+ prepare.sh) for kiln fixtures. */
+/**
+ * The context to build: the shared suite's in place, unless the case writes
+ * into it (inline Dockerfile, .dockerignore, tweak): then, like kiln's
+ * fixtures (+ prepare.sh), a temp copy — /work/shared is never written.
+ */
 export async function prepareCase(c: Case): Promise<Prepared> {
-  if (c.suite !== "kiln") {
+  const writes = c.dockerfileText !== undefined || c.files !== undefined || c.tweak !== undefined;
+  if (c.suite !== "kiln" && !writes) {
     return { context: c.context, dockerfile: join(c.context, c.dockerfile), contextDigest: treeDigest(c.context), dispose() {} };
   }
   const tmp = mkdtempSync("/var/tmp/kiln-diff-ctx-");
-  cpSync(c.context, tmp, { recursive: true, verbatimSymlinks: true, filter: (src) => !FIXTURE_ONLY.has(src.slice(c.context.length + 1)) });
-  if (c.prepare) {
-    const r = await capture(["bash", "-euo", "pipefail", c.prepare], { cwd: tmp, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
-    if (r.exitCode !== 0) throw new Error(`${c.prepare} failed: ${r.stderr.trim()}`);
+  const dispose = () => rmSync(tmp, { recursive: true, force: true });
+  try {
+    const fixtureOnly = (src: string) => c.suite === "kiln" && FIXTURE_ONLY.has(src.slice(c.context.length + 1));
+    cpSync(c.context, tmp, { recursive: true, verbatimSymlinks: true, filter: (src) => !fixtureOnly(src) });
+    // The copy stands for the shared context itself: same root mode (kiln's fixtures keep the temp dir's, as before).
+    if (c.suite !== "kiln") chmodSync(tmp, statSync(c.context).mode & 0o7777);
+    if (c.dockerfileText !== undefined) writeFileSync(join(tmp, c.dockerfile), c.dockerfileText);
+    for (const [name, f] of Object.entries(c.files ?? {})) {
+      writeFileSync(join(tmp, name), f.content);
+      chmodSync(join(tmp, name), f.mode);
+    }
+    await c.tweak?.(tmp);
+    if (c.prepare) {
+      const r = await capture(["bash", "-euo", "pipefail", c.prepare], { cwd: tmp, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+      if (r.exitCode !== 0) throw new Error(`${c.prepare} failed: ${r.stderr.trim()}`);
+    }
+  } catch (err) {
+    dispose();
+    throw err;
   }
-  return { context: tmp, dockerfile: join(tmp, c.dockerfile), contextDigest: treeDigest(tmp), dispose: () => rmSync(tmp, { recursive: true, force: true }) };
+  return { context: tmp, dockerfile: join(tmp, c.dockerfile), contextDigest: treeDigest(tmp), dispose };
 }
 
 /** Docker-safe tag for a case. */
@@ -75,7 +95,7 @@ function cacheKey(c: Case, p: Prepared, builder: Builder, bases: BaseImage[]): s
 export async function buildSnapshot(builder: Builder, c: Case, p: Prepared, opts: { noCache?: boolean } = {}): Promise<Snapshot> {
   const tag = tagFor(c, builder.name);
   const r = await builder.build({ context: p.context, dockerfile: p.dockerfile, tag, buildArgs: c.buildArgs, noCache: opts.noCache });
-  if (!r.ok) return failedSnapshot(r.output);
+  if (!r.ok) return failedSnapshot(r.output, readFileSync(p.dockerfile, "utf8"), basename(p.dockerfile));
   const dir = mkdtempSync("/var/tmp/kiln-diff-save-");
   try {
     const archive = join(dir, "image.tar");
@@ -91,8 +111,9 @@ export async function oracleSnapshot(builder: Builder, c: Case, p: Prepared, bas
   const file = join(CACHE_DIR, `${cacheKey(c, p, builder, bases)}.json`);
   if (!opts.refresh && existsSync(file)) return { snapshot: JSON.parse(readFileSync(file, "utf8")), cached: true };
   const snapshot = await buildSnapshot(builder, c, p);
-  // Failed builds are not cached: a failure may come from the host, not the Dockerfile.
-  if (snapshot.built) {
+  // Failed builds are not cached (a failure may come from the host, not the
+  // Dockerfile), unless the case must fail and failed where it must.
+  if (snapshot.built || (c.failsAt !== undefined && snapshot.failedAt === c.failsAt)) {
     mkdirSync(CACHE_DIR, { recursive: true });
     writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify(snapshot));
     renameSync(`${file}.tmp-${process.pid}`, file);

@@ -2,9 +2,12 @@
 // (kiln; or Docker/Buildah themselves, rebuilt without cache, to self-test
 // the comparator) opened once, base images loaded into each, then one case
 // at a time → verdict. Used by main.ts and differential.test.ts alike.
-import { makeBaseImages, type BaseImage } from "../../reference/base-images.ts";
+import { readFileSync } from "node:fs";
+import { baseKeyFor, makeBaseImages, type BaseImage } from "../../reference/base-images.ts";
 import { openBuildah, openDocker, type Builder, type Opened } from "../../reference/builders.ts";
 import { openKiln } from "../../reference/kiln.ts";
+import { makeStandIn, type StandInKey } from "../../reference/stand-ins.ts";
+import { fromImages } from "./from-lines.ts";
 import type { Case, Oracle } from "./cases.ts";
 import { compareSnapshots } from "./compare.ts";
 import { classify, loadExpectations, type Expectation } from "./expected.ts";
@@ -71,6 +74,37 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   const expectations = loadExpectations();
   const used = new Set<number>();
 
+  /**
+   * The bases a case builds on: busybox and alpine (loaded everywhere at
+   * open, part of every cache key, as before) plus the stand-ins its FROM
+   * lines name, made and loaded into `into` on first use.
+   */
+  const loadedInto = new Map<Builder, Set<string>>();
+  const basesFor = async (c: Case, dockerfile: string, into: Builder[]): Promise<BaseImage[] | { skip: string }> => {
+    const keys = fromImages(readFileSync(dockerfile, "utf8"), c.buildArgs).map(baseKeyFor);
+    const standIns = [...new Set(keys.filter((k): k is StandInKey => k !== undefined && !bases.some((b) => b.key === k)))];
+    let more: BaseImage[];
+    try {
+      more = await Promise.all(standIns.map((k) => makeStandIn(k)));
+    } catch (err) {
+      return { skip: (err as Error).message };
+    }
+    for (const b of into) {
+      const have = loadedInto.get(b) ?? new Set<string>();
+      const missing = more.filter((m) => !have.has(m.key));
+      if (missing.length) await b.loadBases(missing);
+      for (const m of missing) have.add(m.key);
+      loadedInto.set(b, have);
+    }
+    return [...bases, ...more];
+  };
+
+  /** Why the oracle's snapshot does not fit a case that must fail at a line (undefined when it does). */
+  const misfit = (c: Case, o: Snapshot): string | undefined => {
+    if (c.failsAt === undefined || (!o.built && o.failedAt === c.failsAt)) return undefined;
+    return `the case must fail at line ${c.failsAt}, but the oracle ${o.built ? "built it" : `failed at line ${o.failedAt ?? "?"}: ${o.error}`}`;
+  };
+
   const run = async (c: Case): Promise<CaseResult> => {
     const base = { name: c.name, oracle: c.oracle };
     if (c.skip) return { ...base, verdict: "skipped", note: c.skip };
@@ -79,8 +113,12 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     const t0 = performance.now();
     const p = await prepareCase(c);
     try {
-      const o = oracle ? await oracleSnapshot(oracle, c, p, bases, { refresh: opts.refresh }) : { snapshot: await expectedSnapshot(c.name, p.context, bases), cached: false };
+      const caseBases = await basesFor(c, p.dockerfile, [oracle, candidate].filter((b): b is Builder => b !== undefined));
+      if ("skip" in caseBases) return { ...base, verdict: "skipped", note: caseBases.skip };
+      const o = oracle ? await oracleSnapshot(oracle, c, p, caseBases, { refresh: opts.refresh }) : { snapshot: await expectedSnapshot(c.name, p.context, caseBases), cached: false };
       opts.show?.(c.name, o.snapshot);
+      const wrong = misfit(c, o.snapshot);
+      if (wrong) return { ...base, verdict: "error", note: wrong, seconds: (performance.now() - t0) / 1000 };
       const oracleNote = `${c.oracle}${o.cached ? " (cached)" : ""}${o.snapshot.built ? "" : ` refused the build: ${o.snapshot.error?.split("\n").pop()}`}${c.oracleReason ? `; oracle ${c.oracle}: ${c.oracleReason}` : ""}`;
       if (!candidate) return { ...base, verdict: "oracle-only", note: `${oracleNote}; candidate: ${candidateSkip}`, seconds: (performance.now() - t0) / 1000 };
       // A builder compared with itself rebuilds from scratch: a cached build would prove nothing.

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { capture } from "../../../src/util/spawn.ts";
 import { flattenLayerFiles, type FsEntry } from "./flatten.ts";
+import { logicalLines } from "./from-lines.ts";
 
 /** Config fields compared (ImageConfig.config), in display order. */
 export const CONFIG_FIELDS = [
@@ -19,18 +20,35 @@ export interface HistoryLine {
 }
 
 export interface Snapshot {
-  /** Did the build succeed? A failed build has only `error`. */
+  /** Did the build succeed? A failed build has only `error` and `failedAt`. */
   built: boolean;
   error?: string;
+  /** The Dockerfile line a failed build stopped at, when its output says. */
+  failedAt?: number;
   config?: Partial<Record<(typeof CONFIG_FIELDS)[number], unknown>>;
   history?: HistoryLine[];
   /** Flattened filesystem, path → entry, sorted by path. */
   files?: Record<string, FsEntry>;
 }
 
-/** A failed build: compared only on the fact that it failed. */
-export function failedSnapshot(output: string): Snapshot {
-  return { built: false, error: output.trim().split("\n").slice(-4).join("\n") };
+/**
+ * The Dockerfile line a build failed at, from its output: kiln says
+ * `<Dockerfile name>:7: …`, Docker's parser `Dockerfile parse error line 7: …`;
+ * otherwise the last `Step N/M :` (the classic builder's numbering: every
+ * instruction of every stage counts) is mapped to the line it starts on.
+ */
+export function failureLine(output: string, dockerfile: string, name = "Dockerfile"): number | undefined {
+  const prefixed = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+): `, "m");
+  const direct = prefixed.exec(output) ?? /Dockerfile parse error line (\d+)/.exec(output);
+  if (direct) return Number(direct[1]);
+  const steps = [...output.matchAll(/^Step (\d+)\/\d+ : /gm)];
+  const last = steps.at(-1);
+  return last ? logicalLines(dockerfile)[Number(last[1]) - 1]?.line : undefined;
+}
+
+/** A failed build: compared on the fact that it failed, and where. */
+export function failedSnapshot(output: string, dockerfile: string, name?: string): Snapshot {
+  return { built: false, error: output.trim().split("\n").slice(-4).join("\n"), failedAt: failureLine(output, dockerfile, name) };
 }
 
 interface Located {
