@@ -25,16 +25,29 @@ export function detectCompression(head: Uint8Array): DetectedCompression {
 export function decompressStream(data: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
   const reader = readerOf(data);
   let out: typeof reader | undefined;
+  return pullStream(
+    async () => {
+      out ??= (await sniff(reader)).getReader();
+      return (await out.read()).value;
+    },
+    (reason) => (out ?? reader).cancel(reason),
+  );
+}
+
+/**
+ * A stream that asks `next` for one chunk per pull (undefined ends it, a throw
+ * errors it): nothing is read ahead, so a layer never sits in memory.
+ */
+function pullStream(next: () => Promise<Uint8Array | undefined>, cancel: (reason?: unknown) => unknown): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        out ??= (await sniff(reader)).getReader();
-        const r = await out!.read();
-        if (r.done) controller.close();
-        else controller.enqueue(r.value);
+        const chunk = await next();
+        if (chunk === undefined) controller.close();
+        else controller.enqueue(chunk);
       },
       async cancel(reason) {
-        await (out ?? reader).cancel(reason);
+        await cancel(reason);
       },
     },
     { highWaterMark: 0 },
@@ -63,19 +76,7 @@ async function sniff(reader: ReturnType<typeof readerOf>): Promise<ReadableStrea
     first.set(c.subarray(0, n), off);
     off += n;
   }
-  const whole = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const h = head.shift();
-        if (h) return controller.enqueue(h);
-        const r = await reader.read();
-        if (r.done) controller.close();
-        else controller.enqueue(r.value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
+  const whole = pullStream(async () => head.shift() ?? (await reader.read()).value, (reason) => reader.cancel(reason));
   const kind = detectCompression(first);
   // Lazy: node:zlib and node:stream cost start-up time (scripts/lint.ts, SLOW_TO_LOAD).
   if (kind === "gzip" || kind === "zstd") return throughZlib(whole, kind);
@@ -97,19 +98,10 @@ function throughZlib(input: ReadableStream<Uint8Array>, kind: "gzip" | "zstd"): 
   let codecError: (Error & { code?: unknown }) | undefined;
   t.on("error", (err: Error) => (codecError ??= err));
   const reader = input.pipeThrough(Duplex.toWeb(t) as TransformStream<Uint8Array, Uint8Array>).getReader();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const r = await reader.read().catch((err: unknown) => {
-          throw isCodecError(codecError) ? corruptData(kind, codecError) : err;
-        });
-        if (r.done) controller.close();
-        else controller.enqueue(r.value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
+  const failed = (err: unknown): never => {
+    throw isCodecError(codecError) ? corruptData(kind, codecError) : err;
+  };
+  return pullStream(async () => (await reader.read().catch(failed)).value, (reason) => reader.cancel(reason));
 }
 
 /** zlib's errors carry Z_* codes (Z_DATA_ERROR, Z_BUF_ERROR), zstd's ZSTD_error_*. */
@@ -134,19 +126,14 @@ function throughTool(input: ReadableStream<Uint8Array>, argv: string[]): Readabl
     throw new LayerError("E_LAYER", `cannot run ${argv[0]} to decompress the layer`, { cause: err, hint: `Install ${argv[0]}.` });
   }
   const reader = proc.stdout.getReader();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const r = await reader.read();
-        if (!r.done) return controller.enqueue(r.value);
-        const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
-        if (code !== 0) controller.error(new LayerError("E_LAYER", `${argv.join(" ")} failed (exit ${code}): ${err.trim()}`));
-        else controller.close();
-      },
-      cancel() {
-        proc.kill();
-      },
+  return pullStream(
+    async () => {
+      const r = await reader.read();
+      if (!r.done) return r.value;
+      const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+      if (code !== 0) throw new LayerError("E_LAYER", `${argv.join(" ")} failed (exit ${code}): ${err.trim()}`);
+      return undefined;
     },
-    { highWaterMark: 0 },
+    () => proc.kill(),
   );
 }

@@ -2,9 +2,10 @@
 // the target dir were "/": `..` stops at the root and symlinks are followed
 // lexically inside it (the rule of cyphar/filepath-securejoin, which umoci and
 // containerd apply before every write), so no entry can reach outside.
-import { lstatSync, readlinkSync } from "node:fs";
+import { readlinkSync } from "node:fs";
 import { resolve } from "node:path";
 import { LayerError } from "../errors.ts";
+import { lstatOrUndefined } from "../util/lstat.ts";
 
 /** Symlinks followed while resolving one path before giving up (SecureJoin's limit). */
 export const MAX_SYMLINKS = 255;
@@ -32,15 +33,6 @@ function unsafe(name: string, why: string): LayerError {
   return new LayerError("E_LAYER_UNSAFE_PATH", `refusing tar entry "${name}": it ${why}`, {
     hint: "The layer is malformed or hostile; nothing outside the target directory was written.",
   });
-}
-
-/** lstat that answers undefined for a missing path (or a path through a non-directory). */
-function lstatOrUndefined(path: string) {
-  try {
-    return lstatSync(path, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
 }
 
 /**

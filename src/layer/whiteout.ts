@@ -4,8 +4,9 @@
 // that hides everything below as opaque with `<ns>.overlay.opaque=y`. OCI
 // layers spell the same things `.wh.NAME` and `.wh..wh..opq`. `<ns>` is
 // `trusted` for real root and `user` in a user namespace (overlay's userxattr).
-import { lstatSync, writeFileSync, type Stats } from "node:fs";
+import { writeFileSync, type Stats } from "node:fs";
 import { errnoCode } from "../errors.ts";
+import { lstatOrUndefined } from "../util/lstat.ts";
 import { getXattr, mknod, S_IFCHR, setXattr } from "./_sys.ts";
 
 /** The xattr namespace overlayfs keeps its markers in: `trusted` as real root, `user` with userxattr. */
@@ -91,14 +92,6 @@ export function writeXattrWhiteout(path: string, ns: XattrNamespace): void {
 /** Mark `dir` opaque: nothing from the layers below shows through it. */
 export function markOpaque(dir: string, ns: XattrNamespace): void {
   setXattr(dir, overlayXattr(ns, "opaque"), new TextEncoder().encode("y"));
-}
-
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
 }
 
 /**

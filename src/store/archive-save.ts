@@ -20,6 +20,7 @@ import {
 import { decompressStream } from "../layer/index.ts";
 import { sha256, Sha256Stream } from "../util/digest.ts";
 import type { ImageRecord } from "./images.ts";
+import { imageNotFound } from "./resolve.ts";
 import { TarWriter } from "./_tar.ts";
 import type { Store } from "./store.ts";
 import { removeTree } from "./tree.ts";
@@ -63,7 +64,7 @@ export async function selectForSave(store: Store, names: string[]): Promise<Save
       }
     }
     const found = await store.images.resolve(name);
-    if (!found) throw new StoreError("E_IMAGE_NOT_FOUND", `No such image: ${name}`, { hint: "list the images with 'kiln images'" });
+    if (!found) throw imageNotFound(name, "list the images with 'kiln images'");
     add(found.record, found.ref ? [found.ref] : []);
   }
   return [...items.values()];

@@ -4,6 +4,7 @@ import type { MetaDb } from "./db.ts";
 import type { ImageCatalog } from "./images.ts";
 import { removeRef, type Layout } from "./layout.ts";
 import type { FileLock } from "./lock.ts";
+import { imageNotFound } from "./resolve.ts";
 
 const familiar = (ref: string): string => familiarName(parseReference(ref));
 
@@ -37,7 +38,7 @@ export class ImageRemover {
     this.prune = prune;
     const found = await this.catalog.resolve(nameOrId);
     if (!found) {
-      throw new StoreError("E_IMAGE_NOT_FOUND", `No such image: ${nameOrId}`, { hint: "list the images with 'kiln images'" });
+      throw imageNotFound(nameOrId, "list the images with 'kiln images'");
     }
     const { record, ref } = found;
     let quiet = false;

@@ -82,11 +82,9 @@ export function resolveImageName(input: string, images: ImageLookup | NameCandid
   return { kind: "none" };
 }
 
-/** The error for a name that resolves to nothing. */
-export function imageNotFound(input: string): StoreError {
-  return new StoreError("E_IMAGE_NOT_FOUND", `No such image: ${input}`, {
-    hint: "list the images with 'kiln images'; pull, load or build it first",
-  });
+/** The error for a name that resolves to nothing (`hint`: for commands where pulling it makes no sense, rmi, save). */
+export function imageNotFound(input: string, hint = "list the images with 'kiln images'; pull, load or build it first"): StoreError {
+  return new StoreError("E_IMAGE_NOT_FOUND", `No such image: ${input}`, { hint });
 }
 
 /** The error for an id prefix shared by several images. */

@@ -1,14 +1,7 @@
-import { chmodSync, lstatSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { errnoCode } from "../errors.ts";
-
-function lstatOrUndefined(path: string) {
-  try {
-    return lstatSync(path);
-  } catch {
-    return undefined;
-  }
-}
+import { lstatOrUndefined } from "../util/lstat.ts";
 
 function namesIn(dir: string): string[] {
   try {
