@@ -134,6 +134,18 @@ describe.skipIf(skip)("kiln build --cache-to / --cache-from (registry)", () => {
     expect(usingCache(c)).toBe(6);
   }, 120_000);
 
+  test("--cache-to another registry copies the step images it only had by reference", async () => {
+    await using reg2 = await startRegistry();
+    const root = stores.join("b4");
+    const there = `${reg2.host}/mirror/cache:main`;
+    const r = await runKiln(["build", "-q", "--cache-from", `registry:${cacheRef}`, "--cache-to", `registry:${there}`, ctx.path], { root });
+    expect(r.exitCode).toBe(0);
+    const c = await runKiln(["build", "--cache-from", `registry:${there}`, ctx.path], { root: stores.join("d") });
+    expect(c.exitCode).toBe(0);
+    expect(usingCache(c)).toBe(6);
+    expect(builtId(c)).toBe(builtId(aBuild)!);
+  }, 120_000);
+
   test("--cache-to refuses to overwrite a tag that holds an image", async () => {
     const r = await runKiln(["build", "-q", "--cache-to", `registry:${proxy.host}/lib/alpine:3.20`, ctx.path], { root: a.root });
     expect(r.exitCode).toBe(1);
