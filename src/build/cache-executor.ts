@@ -14,6 +14,7 @@ import { BuildError } from "../errors.ts";
 import type { Digest, Platform } from "../image/index.ts";
 import type { CacheExportItem, ImageSource } from "../registry/index.ts";
 import type { ImageRecord, Store } from "../store/index.ts";
+import { sha256 } from "../util/digest.ts";
 import type { RegistryCache } from "./cache-registry.ts";
 import type { CommitRequest, CopyRequest, CopyResult, Executor, RunRequest, RunResult, StepLayer } from "./executor.ts";
 import type { BaseImage } from "./ref-cache.ts";
@@ -103,7 +104,8 @@ export class CacheExecutor implements Executor {
       const record = await this.store.findImage(id);
       if (!record) throw new BuildError("E_IMAGE_NOT_FOUND", `step image ${id.slice(7, 19)} of the build cache is not in the store`, { hint: "build again with --no-cache, then export" });
       const source = await imageSource(record);
-      const manifest = { mediaType: source.manifestMediaType, digest: record.manifestDigest, size: source.manifestBytes.byteLength };
+      // The digest of the bytes that will be pushed (a source may compress layers for the registry and rewrite the manifest).
+      const manifest = { mediaType: source.manifestMediaType, digest: sha256(source.manifestBytes), size: source.manifestBytes.byteLength };
       items.push({ entry: { key, image: id, ...(record.parent ? { parent: record.parent } : {}), manifest }, local: source });
     }
     return items;
