@@ -35,7 +35,7 @@ describe.skipIf(skip)("kiln run", () => {
     ["image ENV, -e, -e from the host", ["run", "--rm", "-e", "A=1", "-e", "FROM_HOST", "ep:1", "$FROM_IMAGE"], { stdout: "ep $FROM_IMAGE\n", exitCode: 0 }],
     ["env reaches the process", ["run", "--rm", "-e", "A=1", "-e", "FROM_HOST", "--entrypoint", "env", "ep:1"], { stdout: /FROM_IMAGE=yes\n(.|\n)*A=1\nFROM_HOST=hello\n/, exitCode: 0 }],
     ["-w creates and enters the directory", ["run", "--rm", "-w", "/new/dir", "alpine:3.20", "pwd"], { stdout: "/new/dir\n", exitCode: 0 }],
-    ["-u user:group", ["run", "--rm", "-u", "nobody:wheel", "alpine:3.20", "id"], { stdout: "uid=65534(nobody) gid=10(wheel)\n", exitCode: 0 }],
+    ["-u user:group", ["run", "--rm", "-u", "nobody:wheel", "alpine:3.20", "id"], { stdout: "uid=65534(nobody) gid=10(wheel) groups=10(wheel)\n", exitCode: 0 }],
     ["-i passes stdin", ["run", "--rm", "-i", "alpine:3.20", "cat"], { stdout: "from stdin\n", exitCode: 0 }, { stdin: "from stdin\n" }],
     ["without -i there is no stdin", ["run", "--rm", "alpine:3.20", "cat"], { stdout: "", exitCode: 0 }, { stdin: "ignored\n" }],
     ["--network none", ["run", "--rm", "--network", "none", "alpine:3.20", "ls", "/sys/class/net"], { stdout: "lo\n", exitCode: 0 }],

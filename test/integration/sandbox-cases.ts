@@ -281,8 +281,8 @@ export function containerCases(expect: typeof import("bun:test").expect): Case[]
       over: () => ({ process: { kind: "exec", argv: ["sh", "-c", "id; echo $HOME"], env: [], cwd: "/tmp", user: "nobody" } }),
       check: (r) => {
         expect(r.exitCode).toBe(0);
-        // runc sets no supplementary groups when the user is in none (busybox id then omits "groups=").
-        expect(r.stdout).toBe("uid=65534(nobody) gid=65534(nobody)\n/\n");
+        // Docker (≥ 20.10.18) always gives the primary gid as a supplementary group, even when /etc/group lists the user in none.
+        expect(r.stdout).toBe("uid=65534(nobody) gid=65534(nobody) groups=65534(nobody)\n/\n");
       },
       skip: ["rootless-root-only"],
     },
