@@ -119,6 +119,10 @@ export class RealExecutor implements Executor {
 
   /** One temporary container over `parent`; on success its upper dir becomes the step's layer. */
   private async inContainer(parent: ImageRecord | undefined, spec: Omit<ContainerSpec, "rootfs">, io?: Io, volumes: string[] = [], commit = true): Promise<{ exitCode: number; stdout?: string; stderr?: string; layer?: StepLayer }> {
+    // A step that runs is real work (snapshots, a container, a layer diff):
+    // back to JSC's normal tier-up thresholds (the binary starts with a slower
+    // JIT policy that suits a fully cached build, scripts/build.ts).
+    Bun.unsafe.setJITPolicy?.(1);
     const lowerDirs = parent ? await this.store.prepareSnapshots(parent) : [];
     const tmp = await this.store.tempDir("step");
     const upper = join(tmp, "upper");

@@ -91,6 +91,9 @@ export function setupContainer(sys: Sys, spec: InitSpec & { process: ExecProcess
 export async function runOp(sys: Sys, spec: InitSpec & { process: OpProcess }, ops: Record<string, OpHandler>): Promise<void> {
   // unshare exec'd us without forking: our parent is kiln; die with it.
   sys.setParentDeathSignal(SIGKILL);
+  // An op is real work (a COPY of thousands of files): back to JSC's normal
+  // tier-up thresholds (the binary starts with a slower JIT policy, scripts/build.ts).
+  Bun.unsafe.setJITPolicy?.(1);
   const handler = ops[spec.process.op];
   if (!handler) throw new SandboxError("E_SANDBOX", `unknown container op "${spec.process.op}"`);
   mountOverlay(sys, spec.merged, spec.overlay);
