@@ -17,16 +17,17 @@ CREATE TABLE IF NOT EXISTS images (
 );
 CREATE INDEX IF NOT EXISTS images_parent ON images(parent);
 CREATE INDEX IF NOT EXISTS images_manifest ON images(manifest);
-CREATE TABLE IF NOT EXISTS refs (
+CREATE TABLE IF NOT EXISTS tags (
   name TEXT PRIMARY KEY,        -- a tag: index.json's ref.name (canonical reference)
   manifest TEXT NOT NULL,       -- the digest it points at (a manifest, or an index)
   media_type TEXT,
   image_id TEXT,                -- the image that is; NULL when its blobs cannot be read
-  image_manifest TEXT           -- that image's manifest (the platform's one when a tag points at an index)
+  image_manifest TEXT,          -- that image's manifest (the platform's one when a tag points at an index)
+  image_config TEXT             -- and its config blob
 );
-CREATE INDEX IF NOT EXISTS refs_manifest ON refs(manifest);
-CREATE INDEX IF NOT EXISTS refs_image_manifest ON refs(image_manifest);
-CREATE INDEX IF NOT EXISTS refs_image ON refs(image_id);
+CREATE INDEX IF NOT EXISTS tags_manifest ON tags(manifest);
+CREATE INDEX IF NOT EXISTS tags_image_manifest ON tags(image_manifest);
+CREATE INDEX IF NOT EXISTS tags_image ON tags(image_id);
 CREATE TABLE IF NOT EXISTS meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL

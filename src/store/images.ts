@@ -25,7 +25,7 @@ import type { MetaDb } from "./db.ts";
 import type { FileLock } from "./lock.ts";
 import { removeRef, setRef, type Layout } from "./layout.ts";
 import { RefIndex } from "./ref-index.ts";
-import { imageAmbiguous, imageNotFound, resolveImageName, type ImageLookup } from "./resolve.ts";
+import { imageAmbiguous, imageNotFound, resolveImageName, tagLookedUp, type ImageLookup } from "./resolve.ts";
 
 /** An image of the store, with everything commands and the builder need. */
 export interface ImageRecord {
@@ -104,7 +104,7 @@ export class ImageCatalog {
   ) {
     this.refs = new RefIndex(layout, db, async (d) => {
       const l = await this.load(d.digest, d.mediaType);
-      return { id: l.id, manifest: l.manifestDigest };
+      return { id: l.id, manifest: l.manifestDigest, config: l.manifest.config.digest };
     });
   }
 
@@ -197,6 +197,23 @@ export class ImageCatalog {
     if (r.kind === "ambiguous") throw imageAmbiguous(nameOrId, r.ids);
     if (r.kind === "none") return undefined;
     return { record: await this.record(this.entry(r.id)), ...(r.ref ? { ref: r.ref } : {}) };
+  }
+
+  /**
+   * Id and config of the image `nameOrId` names: what a build's FROM needs.
+   * For a tag that is one indexed query and the config blob (no manifest,
+   * no other tags), the fully cached build's whole cost of naming its base.
+   */
+  async findConfig(nameOrId: string): Promise<{ id: Digest; config: ImageConfig } | undefined> {
+    await this.refs.sync();
+    const name = tagLookedUp(nameOrId);
+    const tag = name ? this.refs.get(name) : undefined;
+    if (tag?.image_id && tag.image_config) {
+      const bytes = await this.blobs.read(tag.image_config);
+      if (imageIdOf(bytes) === tag.image_id) return { id: tag.image_id, config: JSON.parse(new TextDecoder().decode(bytes)) as ImageConfig };
+    }
+    const rec = await this.find(nameOrId);
+    return rec && { id: rec.id, config: rec.config };
   }
 
   /** The image `nameOrId` names, or undefined; an ambiguous id prefix throws E_IMAGE_AMBIGUOUS. */

@@ -8,6 +8,8 @@
 // - commitImage input: `configBytes` (a foreign config's exact bytes: the id is
 //   their digest), `parent` (classic-builder parent, for rmi and history) and a
 //   per-layer `size` (uncompressed bytes, shown by images/history);
+// - findImageConfig(nameOrId) → { id, config }: what FROM needs, answered for a tag
+//   from the tag index in kiln.db (ref-index.ts) and the config blob alone;
 // - addManifest(digest, { tags, parent }): register a manifest whose blobs were
 //   written with putBlob (pull, load) as an image;
 // - ImageRecord.parent; listImages(onProblem?) names unreadable images;

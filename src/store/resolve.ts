@@ -82,6 +82,16 @@ export function resolveImageName(input: string, images: ImageLookup | NameCandid
   return { kind: "none" };
 }
 
+/**
+ * The canonical tag resolveImageName looks `input` up as, if any: not for a
+ * full id or digest (looked up as such first) nor a name@digest reference.
+ */
+export function tagLookedUp(input: string): string | undefined {
+  if (isDigest(input) || HEX64_RE.test(input)) return undefined;
+  const named = canonicalOf(input);
+  return named && !named.digest ? named.ref : undefined;
+}
+
 /** The error for a name that resolves to nothing (`hint`: for commands where pulling it makes no sense, rmi, save). */
 export function imageNotFound(input: string, hint = "list the images with 'kiln images'; pull, load or build it first"): StoreError {
   return new StoreError("E_IMAGE_NOT_FOUND", `No such image: ${input}`, { hint });

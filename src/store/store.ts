@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, StoreError } from "../errors.ts";
-import type { Digest } from "../image/index.ts";
+import type { Digest, ImageConfig } from "../image/index.ts";
 import { BlobStore, tempName, type BlobExpectation, type BlobInput } from "./blobs.ts";
 import { MetaDb } from "./db.ts";
 import { collectGarbage, type PruneOptions, type PruneReport } from "./gc.ts";
@@ -118,6 +118,10 @@ export class Store implements Disposable {
   }
   findImage(nameOrId: string): Promise<ImageRecord | undefined> {
     return this.images.find(nameOrId);
+  }
+  /** Only the id and config (a build's FROM): for a tag, one indexed query and one small blob. */
+  findImageConfig(nameOrId: string): Promise<{ id: Digest; config: ImageConfig } | undefined> {
+    return this.images.findConfig(nameOrId);
   }
   listImages(onProblem?: ImageProblemReporter): Promise<ImageRecord[]> {
     return this.images.list(onProblem);

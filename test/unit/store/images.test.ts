@@ -127,3 +127,25 @@ describe("finding one image reads only that image (the tag index in kiln.db)", (
     expect((await other.get("ext:1")).id).toBe(b);
   });
 });
+
+describe("findConfig: id and config only (a build's FROM)", () => {
+  const rows: { name: string; input: (app: string) => string; found: boolean }[] = [
+    { name: "a tag: from the tag index and the config blob", input: () => "app:1", found: true },
+    { name: "a full id", input: (app) => app, found: true },
+    { name: "an id prefix", input: (app) => app.slice(7, 17), found: true },
+    { name: "an unknown tag", input: () => "app:2", found: false },
+  ];
+  for (const r of rows) {
+    test(r.name, async () => {
+      using c = testCatalog();
+      await c.make("other", { tags: ["other"] });
+      const app = await c.make("app", { tags: ["app:1"] });
+      const want = await c.images.get(app);
+      c.db.images = () => {
+        throw new Error("listed every image to find one");
+      };
+      const got = await c.images.findConfig(r.input(app));
+      expect(got).toEqual(r.found ? { id: app, config: want.config } : undefined);
+    });
+  }
+});
