@@ -16,8 +16,7 @@ import type { CacheExportItem, ImageSource } from "../registry/index.ts";
 import type { ImageRecord, Store } from "../store/index.ts";
 import { sha256 } from "../util/digest.ts";
 import type { RegistryCache } from "./cache-registry.ts";
-import type { CommitRequest, CopyRequest, CopyResult, Executor, RunRequest, RunResult, StepLayer } from "./executor.ts";
-import type { BaseImage } from "./ref-cache.ts";
+import type { BaseImage, CommitRequest, CopyRequest, CopyResult, Executor, RunRequest, RunResult, StepLayer } from "./executor.ts";
 
 export class CacheExecutor implements Executor {
   readonly pull?: (ref: string, platform: Platform) => Promise<ImageRecord>;

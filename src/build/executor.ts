@@ -8,7 +8,6 @@
 import type { ContainerConfig, Descriptor, Digest, HistoryEntry, ImageConfig, Platform } from "../image/index.ts";
 import type { CopyItem, ModeSpec } from "../layer/index.ts";
 import type { ImageRecord } from "../store/index.ts";
-import type { BaseImage } from "./ref-cache.ts";
 
 /** A layer a step produced (absent when the step changed nothing: Docker's empty layer). */
 export interface StepLayer {
@@ -74,6 +73,12 @@ export interface CommitRequest {
   author?: string;
   layer?: StepLayer;
   created: string;
+}
+
+/** What FROM needs of a base image before any step misses the cache (Store.findImageConfig answers it). */
+export interface BaseImage {
+  id: Digest;
+  config: ImageConfig;
 }
 
 export interface Executor {

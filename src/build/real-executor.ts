@@ -14,9 +14,8 @@ import { applyVolumeRules, diffUpperDir, encodeLayer, gzipParallel, missingInLow
 import { runContainer, type ContainerSpec } from "../sandbox/index.ts";
 import { removeTree, type ImageRecord, type Store } from "../store/index.ts";
 import { overlayXattrNamespace } from "../util/userns.ts";
-import { childImageConfig, type CommitRequest, type CopyRequest, type CopyResult, type Executor, type RunRequest, type RunResult, type StepLayer } from "./executor.ts";
+import { childImageConfig, type BaseImage, type CommitRequest, type CopyRequest, type CopyResult, type Executor, type RunRequest, type RunResult, type StepLayer } from "./executor.ts";
 import { COPY_OP, EXPORT_OP, MKDIR_OP, type CopyOpPayload } from "./ops.ts";
-import { RefCache, type BaseImage } from "./ref-cache.ts";
 
 export interface RealExecutorOptions {
   compression: LayerCompression;
@@ -36,22 +35,16 @@ type Io = Parameters<typeof runContainer>[1];
 export class RealExecutor implements Executor {
   readonly pull?: (ref: string, platform: Platform) => Promise<ImageRecord>;
 
-  private readonly refs: RefCache;
-
   constructor(
     private readonly store: Store,
     private readonly opts: RealExecutorOptions,
   ) {
     this.pull = opts.pull;
-    this.refs = new RefCache(join(store.root, "build", "refs.json"), store.layout.indexPath);
   }
 
-  async findImage(ref: string): Promise<BaseImage | undefined> {
-    const hit = this.refs.get(ref);
-    if (hit) return hit;
-    const record = await this.store.findImage(ref);
-    if (record) this.refs.put(ref, record);
-    return record;
+  /** One indexed query and the config blob for a tag: a fully cached build names its base at no other cost. */
+  findImage(ref: string): Promise<BaseImage | undefined> {
+    return this.store.findImageConfig(ref);
   }
   getImage(id: Digest): Promise<ImageRecord> {
     return this.store.getImage(id);

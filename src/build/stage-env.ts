@@ -5,11 +5,10 @@
  */
 import type { ExpandOptions, Instruction } from "../dockerfile/index.ts";
 import type { Platform } from "../image/index.ts";
-import type { BaseImage } from "./ref-cache.ts";
 import type { StepLog } from "./cache.ts";
 import type { BuildContext } from "./context.ts";
 import type { EventSink } from "./events.ts";
-import type { Executor } from "./executor.ts";
+import type { BaseImage, Executor } from "./executor.ts";
 import type { StageResult } from "./stage-runner.ts";
 
 export interface StageEnv {
