@@ -9,7 +9,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BuildError, KilnError } from "../errors.ts";
-import { chainIds, EMPTY_LAYER_DIFF_ID, MEDIA_TYPE_OCI_LAYER_GZIP, type Digest, type Platform } from "../image/index.ts";
+import { chainIds, EMPTY_LAYER_DIFF_ID, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, type Digest, type Platform } from "../image/index.ts";
 import { applyVolumeRules, diffUpperDir, encodeLayer, gzipParallel, missingInLowers, type LayerCompression } from "../layer/index.ts";
 import { runContainer, type ContainerSpec } from "../sandbox/index.ts";
 import { removeTree, type ImageRecord, type Store } from "../store/index.ts";
@@ -18,8 +18,9 @@ import { childImageConfig, type BaseImage, type CommitRequest, type CopyRequest,
 import { COPY_OP, EXPORT_OP, MKDIR_OP, type CopyOpPayload } from "./ops.ts";
 
 export interface RealExecutorOptions {
+  /** How build layers are stored: "none" by default (README "Layers": pushes compress them). */
   compression: LayerCompression;
-  /** gzip level of build layers (default 1: see README "Layers" for the numbers). */
+  /** gzip level of build layers when they are gzip (default 1: see README "Layers" for the numbers). */
   gzipLevel?: number;
   /** Clamp layer timestamps (SOURCE_DATE_EPOCH). */
   sourceDateEpoch?: number;
@@ -152,14 +153,30 @@ export class RealExecutor implements Executor {
   private async commitUpper(parent: ImageRecord | undefined, upper: string, lowerDirs: string[]): Promise<StepLayer | undefined> {
     if (readdirSync(upper).length === 0) return undefined;
     const tar = diffUpperDir(upper, { lowerDirs, xattrNamespace: overlayXattrNamespace(), sourceDateEpoch: this.opts.sourceDateEpoch });
-    // gzip goes through gzipParallel at our own level: encodeLayer("none") hashes the diffID on the way.
-    const gzip = this.opts.compression === "gzip";
-    const enc = encodeLayer(tar, gzip ? "none" : this.opts.compression);
+    const layer = await this.storeLayer(tar);
+    if (layer.diffId === EMPTY_LAYER_DIFF_ID) return undefined;
+    const chain = chainIds([...(parent?.diffIds ?? []), layer.diffId]).at(-1)!;
+    await this.store.commitUpperAsSnapshot(upper, chain, layer.size);
+    return layer;
+  }
+
+  /**
+   * A layer tar as a blob. Uncompressed (the default, README "Layers") the
+   * blob is the tar itself: its digest is the diffID, one hash pass serves
+   * both, and a registry gets it gzip-compressed at push time. gzip goes
+   * through gzipParallel at our own level, zstd through encodeLayer; both hash
+   * the diffID on the tar's way into the compressor.
+   */
+  private async storeLayer(tar: ReadableStream<Uint8Array>): Promise<StepLayer> {
+    const compression = this.opts.compression;
+    if (compression === "none") {
+      const blob = await this.store.putBlob(tar);
+      return { descriptor: { mediaType: MEDIA_TYPE_OCI_LAYER, digest: blob.digest, size: blob.size }, diffId: blob.digest, size: blob.size };
+    }
+    const gzip = compression === "gzip";
+    const enc = encodeLayer(tar, gzip ? "none" : compression);
     const blob = await this.store.putBlob(gzip ? gzipParallel(enc.stream, { level: this.opts.gzipLevel ?? 1 }) : enc.stream);
     const { diffId, uncompressedSize } = await enc.done;
-    if (diffId === EMPTY_LAYER_DIFF_ID) return undefined;
-    const chain = chainIds([...(parent?.diffIds ?? []), diffId]).at(-1)!;
-    await this.store.commitUpperAsSnapshot(upper, chain, uncompressedSize);
     return { descriptor: { mediaType: gzip ? MEDIA_TYPE_OCI_LAYER_GZIP : enc.mediaType, digest: blob.digest, size: blob.size }, diffId, size: uncompressedSize };
   }
 }

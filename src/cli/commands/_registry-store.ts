@@ -10,6 +10,7 @@ import {
 } from "../../image/index.ts";
 import type { BlobLocation, ImageSink, ImageSource, PulledImage, PulledRecord } from "../../registry/index.ts";
 import type { ImageRecord, Store } from "../../store/index.ts";
+import { withCompressedLayers } from "./_compress-on-push.ts";
 
 /**
  * Where blobs were seen in registries (pulled from or pushed to), so that a
@@ -76,8 +77,13 @@ export class StoreAdapter implements ImageSink, Disposable {
     this.locations.record(d, l);
   }
 
-  /** An ImageSource for a local image: its manifest bytes exactly as stored (so the pushed digest is the local one). */
+  /**
+   * An ImageSource for a local image: its manifest bytes exactly as stored (so
+   * the pushed digest is the local one), once its uncompressed build layers
+   * are gzip in the store (_compress-on-push.ts).
+   */
   async source(image: ImageRecord): Promise<ImageSource> {
+    image = await withCompressedLayers(this.store, image);
     const manifestBytes = await this.store.blobs.read(image.manifestDigest);
     return {
       manifestBytes,

@@ -90,7 +90,8 @@ export default defineCommand({
         tempDir,
       });
       const real = new RealExecutor(store, {
-        compression: process.env.KILN_LAYER_COMPRESSION === "zstd" ? "zstd" : process.env.KILN_LAYER_COMPRESSION === "none" ? "none" : "gzip",
+        // Build layers are stored uncompressed unless asked (README "Layers"; pushes gzip them).
+        compression: process.env.KILN_LAYER_COMPRESSION === "zstd" ? "zstd" : process.env.KILN_LAYER_COMPRESSION === "gzip" ? "gzip" : "none",
         gzipLevel: /^[1-9]$/.test(process.env.KILN_GZIP_LEVEL ?? "") ? Number(process.env.KILN_GZIP_LEVEL) : undefined,
         sourceDateEpoch: /^\d+$/.test(process.env.SOURCE_DATE_EPOCH ?? "") ? Number(process.env.SOURCE_DATE_EPOCH) : undefined,
         pull: (ref, platform) => pullForBuild(registryStore, ref, platform, regOpts),
