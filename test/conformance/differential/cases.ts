@@ -174,14 +174,15 @@ export function kilnCases(root: string): Case[] {
     });
 }
 
-/** kiln's inline cases on Buildah suite contexts (inline-cases.ts), named `buildah/<context>/#<name>`. */
+/** kiln's inline cases on Buildah suite contexts (inline-cases.ts), named `buildah/<context>/#<name>` (`buildah/#<name>` without a context). */
 export function inlineCases(root: string): Case[] {
-  return INLINE_CASES.filter((ic) => existsSync(join(root, ic.context))).map((ic: InlineCase): Case => {
+  return INLINE_CASES.filter((ic) => !ic.context || existsSync(join(root, ic.context))).map((ic: InlineCase): Case => {
     const text = ic.dockerfile.join("\n");
     return {
-      name: `buildah/${ic.context}/#${ic.name}`,
+      name: ic.context ? `buildah/${ic.context}/#${ic.name}` : `buildah/#${ic.name}`,
       suite: "buildah",
-      context: join(root, ic.context),
+      context: ic.context ? join(root, ic.context) : "",
+      tweak: ic.tweak,
       dockerfile: "Dockerfile",
       dockerfileText: text,
       files: ic.dockerignore ? { ".dockerignore": { content: ic.dockerignore.lines.join("\n"), mode: ic.dockerignore.mode } } : undefined,

@@ -6,12 +6,15 @@
 // own definitions. As upstream does, the Dockerfile (and .dockerignore) is
 // written into a temp copy of the context, so `COPY .` sees them too.
 import type { Oracle } from "./cases.ts";
+import { ownedArchive, ownedFiles, setuidArchive, setuidFiles } from "./context-tweaks.ts";
 
 export interface InlineCase {
   /** Upstream's test name where there is one. */
   name: string;
-  /** Context dir inside the Buildah suite. */
-  context: string;
+  /** Context dir inside the Buildah suite (absent: an empty context, plus what `tweak` makes). */
+  context?: string;
+  /** Makes context contents in code, as upstream's tweakContextDir does (context-tweaks.ts). */
+  tweak?: (dir: string) => void | Promise<void>;
   dockerfile: string[];
   /** A .dockerignore written into the context: its lines (joined by \n, no final newline) and file mode. */
   dockerignore?: { lines: string[]; mode: number };
@@ -121,7 +124,53 @@ const ENVS: [string, string[], number?][] = [
 ];
 const envCases: InlineCase[] = ENVS.map(([name, lines, failsAt]) => ({ name, context: "copy", dockerfile: ["FROM scratch", "COPY script .", ...lines], failsAt }));
 
+const TOUCH = "touch -t @1485449953";
+/** upstream's cases on owners, special mode bits and stages (bases renamed to mirror.gcr.io/*, digests dropped). */
+const ownerCases: InlineCase[] = [
+  { name: "copy-permissions", tweak: ownedFiles, dockerfile: ["FROM scratch", "# Does COPY --chown change permissions on already-present directories?", "COPY subdir/ subdir/", "COPY --chown=99:99 subdir/ subdir/"] },
+  { name: "copy-permissions-implicit", tweak: ownedFiles, dockerfile: ["FROM scratch", "# Does COPY --chown change permissions on already-present directories?", "COPY --chown=99:99 subdir/ subdir/", "COPY subdir/ subdir/"] },
+  { name: "add-permissions", tweak: ownedArchive, dockerfile: ["FROM scratch", "# Does ADD preserve permissions differently for archives and files?", "ADD archive.tar subdir1/", "ADD archive/ subdir2/"] },
+  { name: "setuid-file-in-context", tweak: setuidFiles, dockerfile: ["FROM scratch", "# Does the setuid file (04000) in the context dir end up setuid in the image?", "COPY . subdir1", "ADD  . subdir2"] },
+  { name: "setuid-file-in-archive", tweak: setuidArchive, dockerfile: ["FROM scratch", "# Do the setuid/setgid/sticky files in this archive end up setuid(04000)/setgid(02000)/sticky(01000)?", "ADD archive.tar ."] },
+  {
+    name: "setuid-file-in-other-stage",
+    dockerfile: [
+      "FROM mirror.gcr.io/busybox",
+      `RUN mkdir /a && echo whatever > /a/setuid && chmod u+xs /a/setuid && ${TOUCH} /a/setuid`,
+      `RUN mkdir /b && echo whatever > /b/setgid && chmod g+xs /b/setgid && ${TOUCH} /b/setgid`,
+      `RUN mkdir /c && echo whatever > /c/sticky && chmod o+x /c/sticky && chmod +t /c/sticky && ${TOUCH} /c/sticky`,
+      "FROM scratch",
+      "# Does this setuid/setgid/sticky file copied from another stage end up setuid/setgid/sticky (04000/02000/01000)?",
+      "COPY --from=0 /a/setuid /b/setgid /c/sticky /",
+    ],
+  },
+  {
+    name: "stage-container-as-source-plus-hardlinks",
+    dockerfile: [
+      "FROM mirror.gcr.io/busybox AS build", "RUN mkdir -p /target/subdir", "RUN cp -p /etc/passwd /target/",
+      "RUN ln /target/passwd /target/subdir/passwd", "RUN ln /target/subdir/passwd /target/subdir/passwd2",
+      "FROM scratch", "COPY --from=build /target/subdir /subdir",
+    ],
+  },
+  { name: "multi-stage-through-base", dockerfile: ["FROM mirror.gcr.io/alpine AS base", `RUN ${TOUCH} /1`, "ENV LOCAL=/1", "RUN find $LOCAL", "FROM base", "RUN find $LOCAL"] },
+  {
+    name: "multi-stage-derived",
+    dockerfile: ["FROM mirror.gcr.io/busybox as layer", "RUN touch /root/layer", "FROM layer as derived", `RUN ${TOUCH} /root/derived ; rm /root/layer`, "FROM mirror.gcr.io/busybox AS output", "COPY --from=layer /root /root"],
+  },
+  { name: "copy-from-owner", dockerfile: ["FROM mirror.gcr.io/alpine", `RUN set -ex; ${TOUCH} /test; chown 65:65 /test`, "FROM scratch", "USER 66:66", "COPY --from=0 /test /test"] },
+  { name: "copy-from-owner-with-chown", dockerfile: ["FROM mirror.gcr.io/alpine", `RUN set -ex; ${TOUCH} /test; chown 65:65 /test`, "FROM scratch", "USER 66:66", "COPY --from=0 --chown=1:1 /test /test"] },
+  { name: "copy-for-user", context: "copy", dockerfile: ["FROM mirror.gcr.io/alpine", "USER 66:66", "COPY /script /script"] },
+  { name: "copy-for-user-with-chown", context: "copy", dockerfile: ["FROM mirror.gcr.io/alpine", "USER 66:66", "COPY --chown=1:1 /script /script"] },
+  {
+    name: "ci-pipeline-modified",
+    dockerfile: ["FROM mirror.gcr.io/busybox", "WORKDIR /go/src/github.com/openshift/ocp-release-operator-sdk/", "ENV GOPATH=/go", "RUN env | grep -E -v '^(HOSTNAME|OLDPWD)=' | LANG=C sort | tee /env-contents.txt\n"],
+  },
+  { name: "workdir-with-trailing-separator", dockerfile: ["FROM mirror.gcr.io/busybox", "USER daemon", "WORKDIR /tmp/"] },
+  { name: "workdir-without-trailing-separator", dockerfile: ["FROM mirror.gcr.io/busybox", "USER daemon", "WORKDIR /tmp"] },
+];
+
 export const INLINE_CASES: InlineCase[] = [
+  ...ownerCases,
   ...populatedCases,
   ...excludeSubdirCases,
   ...copyParentsCases,

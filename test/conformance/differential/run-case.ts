@@ -31,6 +31,8 @@ export function treeDigest(root: string): string {
       const p = join(dir, name);
       const st = lstatSync(p);
       h.update(`${rel}${name}\0${st.mode.toString(8)}\0`);
+      // Owners matter to ADD of a dir; only non-root ones are hashed, so root-owned trees keep their old digests.
+      if (st.uid !== 0 || st.gid !== 0) h.update(`${st.uid}:${st.gid}\0`);
       if (st.isSymbolicLink()) h.update(readlinkSync(p));
       else if (st.isFile()) h.update(readFileSync(p));
       else if (st.isDirectory()) walk(p, `${rel}${name}/`);
@@ -55,9 +57,10 @@ export async function prepareCase(c: Case): Promise<Prepared> {
   const dispose = () => rmSync(tmp, { recursive: true, force: true });
   try {
     const fixtureOnly = (src: string) => c.suite === "kiln" && FIXTURE_ONLY.has(src.slice(c.context.length + 1));
-    cpSync(c.context, tmp, { recursive: true, verbatimSymlinks: true, filter: (src) => !fixtureOnly(src) });
+    // An inline case without a context starts from an empty dir (0755, as upstream's).
+    if (c.context) cpSync(c.context, tmp, { recursive: true, verbatimSymlinks: true, filter: (src) => !fixtureOnly(src) });
     // The copy stands for the shared context itself: same root mode (kiln's fixtures keep the temp dir's, as before).
-    if (c.suite !== "kiln") chmodSync(tmp, statSync(c.context).mode & 0o7777);
+    if (c.suite !== "kiln") chmodSync(tmp, c.context ? statSync(c.context).mode & 0o7777 : 0o755);
     if (c.dockerfileText !== undefined) writeFileSync(join(tmp, c.dockerfile), c.dockerfileText);
     for (const [name, f] of Object.entries(c.files ?? {})) {
       writeFileSync(join(tmp, name), f.content);
