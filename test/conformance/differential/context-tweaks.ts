@@ -3,6 +3,7 @@
 // tweakContextDir callback: files with other owners, setuid/setgid/sticky
 // bits, a tar archive with such entries. Written into the temp copy of the
 // context, as our own code, for the inline cases that use them.
+import { dlopen, FFIType } from "bun:ffi";
 import { chownSync, chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pack } from "tar-stream";
@@ -60,6 +61,36 @@ export async function ownedArchive(dir: string): Promise<void> {
       p.entry({ name, type: "file", mode: 0o640, uid: owner, gid: owner, mtime: TEST_DATE }, "test content", (err) => (err ? rej(err) : res())),
     );
   }
+  p.finalize();
+  await done;
+}
+
+const cstr = (s: string) => Buffer.from(`${s}\0`);
+
+/** lsetxattr(2): neither Node nor Bun has it. */
+function setXattr(path: string, name: string, value: string): void {
+  const libc = dlopen("libc.so.6", { lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 } });
+  try {
+    const v = Buffer.from(value);
+    if (libc.symbols.lsetxattr(cstr(path), cstr(name), v, v.length, 0) !== 0) throw new Error(`lsetxattr ${name} on ${path} failed`);
+  } finally {
+    libc.close();
+  }
+}
+
+/** xattrs-file with user.a=test, 0640 (xattrs-file-in-context, xattrs-file-in-other-stage). */
+export function xattrFile(dir: string): void {
+  file(dir, "xattrs-file", 0o640);
+  setXattr(join(dir, "xattrs-file"), "user.a", "test");
+}
+
+/** archive.tar with one file carrying user.a=test as a PAX SCHILY.xattr record (xattrs-file-in-archive). */
+export async function xattrArchive(dir: string): Promise<void> {
+  const p = pack();
+  const done = Bun.write(join(dir, "archive.tar"), new Response(p as unknown as ReadableStream));
+  await new Promise<void>((res, rej) =>
+    p.entry({ name: "xattr-file", type: "file", mode: 0o640, uid: 0, gid: 0, mtime: TEST_DATE, pax: { "SCHILY.xattr.user.a": "test" } }, "whatever", (err) => (err ? rej(err) : res())),
+  );
   p.finalize();
   await done;
 }

@@ -6,7 +6,7 @@
 // own definitions. As upstream does, the Dockerfile (and .dockerignore) is
 // written into a temp copy of the context, so `COPY .` sees them too.
 import type { Oracle } from "./cases.ts";
-import { ownedArchive, ownedFiles, setuidArchive, setuidFiles } from "./context-tweaks.ts";
+import { ownedArchive, ownedFiles, setuidArchive, setuidFiles, xattrArchive, xattrFile } from "./context-tweaks.ts";
 
 export interface InlineCase {
   /** Upstream's test name where there is one. */
@@ -144,6 +144,9 @@ const ownerCases: InlineCase[] = [
       "COPY --from=0 /a/setuid /b/setgid /c/sticky /",
     ],
   },
+  { name: "xattrs-file-in-context", tweak: xattrFile, dockerfile: ["FROM scratch", "# Do the xattrs on a file in the context dir end up in the image?", "COPY . subdir1", "ADD  . subdir2"] },
+  { name: "xattrs-file-in-archive", tweak: xattrArchive, dockerfile: ["FROM scratch", "# Do the xattrs on a file in an archive end up in the image?", "ADD archive.tar ."] },
+  { name: "xattrs-file-in-other-stage", tweak: xattrFile, dockerfile: ["FROM scratch", "COPY . .", "FROM scratch", "# Do the xattrs on a file in another stage end up in the image?", "COPY --from=0 /xattrs-file /"] },
   {
     name: "stage-container-as-source-plus-hardlinks",
     dockerfile: [
