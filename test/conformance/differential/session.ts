@@ -119,7 +119,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       opts.show?.(c.name, o.snapshot);
       const wrong = misfit(c, o.snapshot);
       if (wrong) return { ...base, verdict: "error", note: wrong, seconds: (performance.now() - t0) / 1000 };
-      const oracleNote = `${c.oracle}${o.cached ? " (cached)" : ""}${o.snapshot.built ? "" : ` refused the build: ${o.snapshot.error?.split("\n").pop()}`}${c.oracleReason ? `; oracle ${c.oracle}: ${c.oracleReason}` : ""}`;
+      const oracleNote = `${c.oracle}${o.cached ? " (cached)" : ""}${o.snapshot.built ? "" : ` refused the build: ${o.snapshot.error?.split("\n").pop()}`}${c.oracleReason ? `; oracle ${c.oracle}: ${c.oracleReason}` : ""}${c.note ? `; ${c.note}` : ""}`;
       if (!candidate) return { ...base, verdict: "oracle-only", note: `${oracleNote}; candidate: ${candidateSkip}`, seconds: (performance.now() - t0) / 1000 };
       // A builder compared with itself rebuilds from scratch: a cached build would prove nothing.
       const cand = await buildSnapshot(candidate, c, p, { noCache: candidate === oracle });
