@@ -73,6 +73,19 @@ export class StepLog {
     this.db.get()?.query("INSERT OR REPLACE INTO steps (key, parent, inputs, at) VALUES (?, ?, ?, ?)").run(key, inputs.parent, JSON.stringify(inputs), Date.now());
   }
 
+  /**
+   * The latest step committed on `parent` whose command `like` accepts, with
+   * its key and inputs (the commands are read first: inputs of a COPY of a
+   * large tree are large). For COPY's reuse of unchanged files (step-copy-reuse.ts).
+   */
+  latest(parent: string, like: (command: string) => boolean): { key: string; inputs: StepInputs } | undefined {
+    const db = this.db.get();
+    const rows = (db?.query("SELECT key, json_extract(inputs, '$.command') AS command FROM steps WHERE parent = ? ORDER BY at DESC LIMIT 20").all(parent) ?? []) as { key: string; command: string }[];
+    const hit = rows.find((r) => like(r.command));
+    const row = hit && (db!.query("SELECT inputs FROM steps WHERE key = ?").get(hit.key) as { inputs: string } | null);
+    return row ? { key: hit.key, inputs: JSON.parse(row.inputs) as StepInputs } : undefined;
+  }
+
   /** Why `inputs` missed: compared with the latest step built on the same parent. */
   explainMiss(inputs: StepInputs): string {
     const db = this.db.get();

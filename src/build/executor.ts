@@ -57,6 +57,8 @@ export interface CopyRequest {
   extract?: boolean[];
   /** COPY --from: the image whose root holds the sources, and the source paths to resolve in it. */
   from?: { image: ImageRecord; sources: string[]; description: string };
+  /** The same COPY ran before with other sources: its cache key, and which context files changed since (step-copy-reuse.ts). */
+  reuse?: { key: string; contextDir: string; changed: string[] };
 }
 
 export interface CopyResult {

@@ -73,8 +73,10 @@ export class RealExecutor implements Executor {
   async copy(parent: ImageRecord | undefined, req: CopyRequest): Promise<CopyResult> {
     const resultDir = await this.store.tempDir("copy-result");
     try {
-      const { from: _from, ...request } = req;
+      const { from: _from, reuse, ...request } = req;
       const payload: CopyOpPayload = { ...request, resultPath: join(resultDir, "result.json") };
+      const snapshot = reuse && (await this.copySnapshot(parent, reuse.key));
+      if (snapshot) payload.reuse = { snapshot, contextDir: reuse!.contextDir, changed: reuse!.changed };
       const extraRootfs: Record<string, string[]> = {};
       if (req.from) {
         extraRootfs.from = await this.store.prepareSnapshots(req.from.image);
@@ -87,6 +89,20 @@ export class RealExecutor implements Executor {
     } finally {
       removeTree(resultDir);
     }
+  }
+
+  /**
+   * The snapshot of the layer a COPY step (cache key `key`) added on top of
+   * `parent` last time, when it is still in the store; never fetched or
+   * extracted for this (it is only a faster way to the same files).
+   */
+  private async copySnapshot(parent: ImageRecord | undefined, key: string): Promise<string | undefined> {
+    const id = this.cacheGet(key);
+    const image = id && (await this.store.findImage(id).catch(() => undefined));
+    const before = parent?.chainIds ?? [];
+    if (!image || image.chainIds.length !== before.length + 1 || before.some((c, i) => image.chainIds[i] !== c)) return undefined;
+    const chain = image.chainIds.at(-1)!;
+    return this.store.hasSnapshot(chain) ? this.store.snapshotPath(chain) : undefined;
   }
 
   async exportTree(image: ImageRecord, source: string, into: string): Promise<string> {

@@ -13,6 +13,7 @@ import { parseChmod } from "./chmod-chown.ts";
 import { checkDestination, cleanSourcePath, copyComment, normalizeDest, planSources } from "./copy-plan.ts";
 import { downloadSource, isUrl } from "./download.ts";
 import { hashEntryBytes } from "./source-hash.ts";
+import { findCopyReuse } from "./step-copy-reuse.ts";
 import { nopCreatedBy } from "./state.ts";
 import type { StageRunner } from "./stage-runner.ts";
 
@@ -92,7 +93,13 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
     config: state.config,
     extra,
     sources,
-    perform: async (parent) => ({ layer: (await env.exec.copy(parent, { cmd, dest, rawDest: inst.dest, chown: inst.chown, chmod, items, extract })).layer }),
+    perform: async (parent) => {
+      // Some sources changed since this COPY last ran here: the others may come from that run's snapshot (not with --no-cache).
+      const reuse = cmd === "COPY" && parent && env.contextDir !== undefined && !env.noCache
+        ? findCopyReuse(env.stepLog, { parent: parent.id, command: createdBy, config: state.config, extra, sources }, env.context().root)
+        : undefined;
+      return { layer: (await env.exec.copy(parent, { cmd, dest, rawDest: inst.dest, chown: inst.chown, chmod, items, extract, reuse })).layer };
+    },
   }, state);
 }
 

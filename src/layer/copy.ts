@@ -13,6 +13,7 @@
 import { chmodSync, copyFileSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { LayerError } from "../errors.ts";
 import { setOwner, SQUASHED_OWNERS_WARNING, squashedOwnerCount } from "./owner.ts";
+import { linkUnchanged, type CopyReuse, type FileOutcome } from "./copy-reuse.ts";
 import { resolveInRoot } from "./scoped-path.ts";
 
 /**
@@ -78,6 +79,8 @@ export interface CopyRequest {
   /** Owner of everything copied (--chown, root by default); undefined keeps the sources' owners (COPY --from). */
   identity: CopyIdentity | undefined;
   chmod?: ModeSpec;
+  /** Unchanged sources may be hard-linked from the snapshot of the same COPY's last run (copy-reuse.ts). */
+  reuse?: CopyReuse;
 }
 
 /** List a directory on disk as CopyTreeEntry[] (pre-order, names sorted), for sources without a list. */
@@ -202,6 +205,14 @@ function finish(path: string, e: Pick<CopyTreeEntry, "kind" | "perm" | "mtime" |
   lutimesSync(path, e.mtime, e.mtime);
 }
 
+/** What finish() leaves on a regular file copied from `e`: copy-reuse.ts links only a file that has exactly this. */
+function fileOutcome(e: Pick<CopyTreeEntry, "perm" | "mtime" | "uid" | "gid">, req: CopyRequest): FileOutcome {
+  const owner = req.identity ?? { uid: e.uid ?? 0, gid: e.gid ?? 0 };
+  const mode = req.chmod ? applyModeSpec(req.chmod, e.perm, false) : e.perm;
+  // With an identity, the chown drops setuid, and setgid with group-exec (finish()).
+  return { mode: req.identity ? mode & ~0o4000 & ~(mode & 0o010 ? 0o2000 : 0) : mode, uid: owner.uid, gid: owner.gid, mtime: e.mtime };
+}
+
 /** Create `dst` from `src`; `fresh`: its directory was made by this copy, so nothing is in the way. */
 function copyEntry(src: string, dst: string, e: { kind: CopyTreeEntry["kind"]; link?: string }, fresh = false): void {
   if (e.kind === "dir") {
@@ -228,7 +239,9 @@ function copyDirectory(root: string, item: CopyItem, dest: string, req: CopyRequ
     const slash = e.rel.lastIndexOf("/");
     const inFresh = fresh.has(slash === -1 ? "" : e.rel.slice(0, slash));
     if (e.kind === "dir" && (inFresh || !isDir(dst))) fresh.add(e.rel);
-    copyEntry(`${item.path}/${e.rel}`, dst, e, inFresh);
+    const src = `${item.path}/${e.rel}`;
+    if (e.kind === "file" && req.reuse && linkUnchanged(req.reuse, src, dst.slice(root.length), dst, fileOutcome(e, req))) continue;
+    copyEntry(src, dst, e, inFresh);
     finish(dst, e, req, dirs, inFresh);
   }
   // Children first changed their parents' mtimes: set directory modes and times last, deepest first.

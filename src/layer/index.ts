@@ -25,7 +25,8 @@ export {
   type XattrNamespace,
 } from "./whiteout.ts";
 // copy.ts (COPY/ADD into a container root) belongs to the build helper.
-export { applyModeSpec, copyIntoRoot, listTree, makeDirInRoot, type CopyIdentity, type CopyItem, type CopyRequest, type CopyTreeEntry, type ModeSpec } from "./copy.ts";
+export { applyModeSpec, copyIntoRoot, lexicalClean, listTree, makeDirInRoot, type CopyIdentity, type CopyItem, type CopyRequest, type CopyTreeEntry, type ModeSpec } from "./copy.ts";
+export type { CopyReuse } from "./copy-reuse.ts";
 export { extractArchive, isArchiveFile } from "./copy-archive.ts";
 export { applyVolumeRules, missingInLowers } from "./copy-volumes.ts";
 // the build picks its own gzip level for build layers (speed over ratio)

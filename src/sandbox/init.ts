@@ -102,7 +102,7 @@ export async function runOp(sys: Sys, spec: InitSpec & { process: OpProcess }, o
     mountOverlay(sys, e.target, e.overlay, true);
     extra[name] = e.target;
   }
-  await handler(spec.process.payload, { rootfs: spec.merged, extra });
+  await handler(spec.process.payload, { rootfs: spec.merged, extra, upperDir: spec.overlay.upperDir });
 }
 
 /** A failed system call as a SandboxError with advice; KilnErrors pass through. */

@@ -40,9 +40,11 @@ export interface ContainerSpec {
  * Runs inside kiln's init. `OpHandler`s are registered by src/main.ts: they run
  * in the container's mount namespace after the overlay is mounted and before
  * pivot_root, so host paths in the payload (the build context) are reachable;
- * `rootfs` is the merged root, `extra` the mounted extraRootfs by name.
+ * `rootfs` is the merged root, `extra` the mounted extraRootfs by name,
+ * `upperDir` the overlay's upper dir (host path: an op may write a subtree the
+ * merged root has never looked up straight into it, see build/ops.ts).
  */
-export type OpHandler = (payload: unknown, ctx: { rootfs: string; extra: Record<string, string> }) => Promise<void>;
+export type OpHandler = (payload: unknown, ctx: { rootfs: string; extra: Record<string, string>; upperDir?: string }) => Promise<void>;
 
 /** One overlay mount, as the init performs it. */
 export interface OverlaySpec {

@@ -150,7 +150,7 @@ describe("op init sequence (fake Sys)", () => {
     extra,
   });
 
-  test("parent death signal, overlay, extra roots read-only, then the handler with the merged root", async () => {
+  test("parent death signal, overlay, extra roots read-only, then the handler with the merged root and the upper dir", async () => {
     const sys = new FakeSys();
     const seen: unknown[] = [];
     await runOp(sys, opSpec({ builder: { target: "/rt/extra/0", overlay: { lowerDirs: ["/s/a", "/rt/empty0"], userxattr: true } } }), {
@@ -163,7 +163,7 @@ describe("op init sequence (fake Sys)", () => {
     expect(sys.calls[1]).toStartWith(`mount overlay overlay ${R} `);
     expect(sys.calls[2]).toBe("mount overlay overlay /rt/extra/0 flags=0x1 lowerdir=/s/a:/rt/empty0,redirect_dir=nofollow,metacopy=off,index=off,userxattr");
     expect(sys.calls[3]).toBe("handler");
-    expect(seen).toEqual([{ from: "/ctx" }, { rootfs: R, extra: { builder: "/rt/extra/0" } }]);
+    expect(seen).toEqual([{ from: "/ctx" }, { rootfs: R, extra: { builder: "/rt/extra/0" }, upperDir: "/c/upper" }]);
     expect(sys.calls.some((c) => c.startsWith("pivotRoot") || c.startsWith("mount proc"))).toBe(false);
   });
 
