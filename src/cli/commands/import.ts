@@ -40,6 +40,7 @@ export default defineCommand({
       platform,
       message: typeof args.message === "string" ? args.message : undefined,
       source: source === "-" || !/^https?:\/\//.test(source) ? "-" : source,
+      extract: true,
     });
     printOut(`${rec.id}\n`);
   },
