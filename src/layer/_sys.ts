@@ -5,6 +5,7 @@
 // container (store extraction, tests); so layer/ keeps this minimal private
 // binding of its own. libc is opened on first use, never at import time.
 import { dlopen, FFIType, read, type Pointer } from "bun:ffi";
+import { closeSync, constants, openSync } from "node:fs";
 import { SysError } from "../util/sys-error.ts";
 
 type Libc = ReturnType<typeof openLibc>;
@@ -20,6 +21,7 @@ function openLibc() {
     lsetxattr: { args: [p, p, p, u64, i32], returns: i32 },
     lremovexattr: { args: [p, p], returns: i32 },
     mknod: { args: [p, u32, u64], returns: i32 },
+    ioctl: { args: [i32, u64, p], returns: i32 },
     __errno_location: { args: [], returns: p },
   }).symbols;
 }
@@ -101,4 +103,33 @@ export function splitDev(dev: number): { major: number; minor: number } {
 /** mknod(2): `mode` carries the file type (S_IFCHR, S_IFBLK, S_IFIFO) and permission bits. */
 export function mknod(path: string, mode: number, major = 0, minor = 0): void {
   if (sys().mknod(cstr(path), mode, makedev(major, minor)) !== 0) fail("mknod", path);
+}
+
+const FS_IOC_GETFLAGS = 0x80086601n;
+const FS_IOC_SETFLAGS = 0x40086602n;
+const FS_TOPDIR_FL = 0x00020000;
+
+/**
+ * `chattr +T dir` (ext2/3/4's "top of directory hierarchies"): directories
+ * made in `dir` are each placed by the Orlov allocator in a block group of
+ * their own choosing, as /home's are, instead of next to `dir`. For kiln's
+ * temp area, where every container's upper dir is a new hierarchy: ext4
+ * without a journal skips inodes freed in the last seconds (minutes, while
+ * their inode table is unwritten) when it allocates, one by one, so 20,000
+ * files created next to a tree another program just deleted took 13-14 s
+ * instead of 1.2-1.3 s here. Best effort: false where the filesystem has no
+ * such flag (xfs, btrfs, tmpfs).
+ */
+export function setTopDirFlag(dir: string): boolean {
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    // The kernel reads and writes an int through these two (whatever their _IOR(…, long) says).
+    const flags = new Int32Array(1);
+    if (sys().ioctl(fd, FS_IOC_GETFLAGS, flags) !== 0) return false;
+    if (flags[0]! & FS_TOPDIR_FL) return true;
+    flags[0]! |= FS_TOPDIR_FL;
+    return sys().ioctl(fd, FS_IOC_SETFLAGS, flags) === 0;
+  } finally {
+    closeSync(fd);
+  }
 }

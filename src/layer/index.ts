@@ -31,3 +31,4 @@ export { extractArchive, isArchiveFile } from "./copy-archive.ts";
 export { applyVolumeRules, missingInLowers } from "./copy-volumes.ts";
 // the build picks its own gzip level for build layers (speed over ratio)
 export { gzipParallel } from "./gzip-parallel.ts";
+export { setTopDirFlag } from "./_sys.ts";

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, StoreError } from "../errors.ts";
+import { setTopDirFlag } from "../layer/index.ts";
 import type { Digest, ImageConfig } from "../image/index.ts";
 import { BlobStore, tempName, type BlobExpectation, type BlobInput } from "./blobs.ts";
 import { MetaDb } from "./db.ts";
@@ -66,7 +67,10 @@ export class Store implements Disposable {
     const root = resolveStoreRoot(opts.root);
     try {
       mkdirSync(root, { recursive: true, mode: 0o700 });
+      const newTmp = !existsSync(join(root, "tmp"));
       for (const d of ["tmp", "locks", "snapshots", "blobs/sha256"]) mkdirSync(join(root, d), { recursive: true });
+      // Every container's upper dir and every extraction starts a new tree in tmp/: spread them over the disk (layer/_sys.ts).
+      if (newTmp) spreadNewTrees(join(root, "tmp"));
     } catch (err) {
       throw new StoreError("E_STORE", `cannot create the store at ${root}: ${errnoCode(err) ?? (err as Error).message}`, {
         cause: err,
@@ -181,5 +185,14 @@ export class Store implements Disposable {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+}
+
+/** Best effort: a filesystem or libc without the flag changes nothing but where new dirs go. */
+function spreadNewTrees(dir: string): void {
+  try {
+    setTopDirFlag(dir);
+  } catch {
+    // no FS_IOC_SETFLAGS here
   }
 }
