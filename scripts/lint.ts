@@ -41,6 +41,8 @@ const SLOW_TO_LOAD = new Set([
   "node:http", "node:https", "node:tls", "node:http2", "node:child_process", "node:readline", "node:dns",
   "stream", "zlib", "crypto", "tty", "net", "http", "https", "tls", "child_process", "readline",
   "consola", "consola/basic", "consola/core", "tar-stream", "tar-fs",
+  // Smaller, but on every start-up path: node:fs/promises 0.4-0.8 ms (perf helper).
+  "node:fs/promises", "fs/promises",
 ]);
 const staticImportRe = /(?:^|\n)\s*import\s+(?!type\b)[^'"]*?from\s*["']([^"']+)["']|(?:^|\n)\s*import\s*["']([^"']+)["']/g;
 

@@ -19,6 +19,8 @@ export interface ProgressOptions {
   write(text: string): void;
   /** Append each step's duration to its ` ---> <id>` line (terminal view). */
   timing?: boolean;
+  /** Write a cached step's lines together (see BATCHED); off when debug lines go to stderr between them. */
+  batch?: boolean;
 }
 
 /** The text of one event ("" for events that print nothing). */
@@ -49,12 +51,42 @@ export function formatEvent(e: BuildEvent, timing = false): string {
   }
 }
 
+/**
+ * With `batch`, the lines of a step that needs nothing but a cache lookup
+ * are written together, at the next other line or once the event loop turns,
+ * instead of one write(2) each: to a pipe every write wakes the reader, and a
+ * fully cached 21-step build made 63 (~1 ms of its ~14). Anything a
+ * command's own output could follow ("Running in …", output, removal, the
+ * end, a failure's flush) writes them first, synchronously.
+ */
+const BATCHED = new Set<BuildEvent["type"]>(["step", "cache-hit", "image"]);
+
 export class ClassicProgress {
   private readonly held = new Map<number, string[]>();
   private readonly done = new Set<number>();
   private live = 0;
+  private pending = "";
+  private flushQueued = false;
 
   constructor(private readonly opts: ProgressOptions) {}
+
+  /** Write `text` of the live stage, after what is pending; `later` may keep it pending until the loop turns. */
+  private out(text: string, later: boolean): void {
+    if (later && this.opts.batch) {
+      this.pending += text;
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        setImmediate(() => {
+          this.flushQueued = false;
+          this.out("", false);
+        });
+      }
+      return;
+    }
+    const all = this.pending + text;
+    this.pending = "";
+    if (all !== "") this.opts.write(all);
+  }
 
   /** Stage indexes in build order; the first is live. */
   setStages(order: readonly number[]): void {
@@ -71,7 +103,7 @@ export class ClassicProgress {
   emit(e: BuildEvent): void {
     const text = formatEvent(e, this.opts.timing);
     if (text === "") return;
-    if (!isStageEvent(e) || e.stage === this.live) return this.opts.write(text);
+    if (!isStageEvent(e) || e.stage === this.live) return this.out(text, BATCHED.has(e.type));
     const q = this.held.get(e.stage) ?? [];
     q.push(text);
     this.held.set(e.stage, q);
@@ -85,13 +117,14 @@ export class ClassicProgress {
     while (this.done.has(this.live) && i + 1 < this.order.length) {
       this.live = this.order[++i]!;
       const q = this.held.get(this.live);
-      if (q) this.opts.write(q.join(""));
+      if (q) this.out(q.join(""), false);
       this.held.delete(this.live);
     }
   }
 
   /** Print everything still held (on failure: what the other stages had done). */
   flush(): void {
+    this.out("", false);
     for (const s of this.order) {
       const q = this.held.get(s);
       if (q) this.opts.write(q.join(""));

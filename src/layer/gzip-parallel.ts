@@ -16,7 +16,7 @@
 // cost ~2% of that. A block hiding compressible bytes between its samples
 // merely compresses less well.
 import type * as Zlib from "node:zlib";
-import { availableParallelism } from "node:os";
+import type * as Os from "node:os";
 
 // 512 KiB, the same as diff.ts chunks (no re-cutting): measured on the codec bench,
 // 1 MiB blocks were no faster and peaked ~30 MiB higher (more garbage in flight).
@@ -39,7 +39,7 @@ export interface ParallelGzipOptions {
 export function gzipParallel(input: ReadableStream<Uint8Array>, opts: ParallelGzipOptions = {}): ReadableStream<Uint8Array> {
   const zlib = require("node:zlib") as typeof Zlib; // lazy: node:zlib costs start-up time (scripts/lint.ts)
   const level = opts.level ?? 6;
-  const concurrency = opts.concurrency ?? availableParallelism() + 1;
+  const concurrency = opts.concurrency ?? (require("node:os") as typeof Os).availableParallelism() + 1;
   const reader = input.getReader();
   const inFlight: Promise<Uint8Array>[] = [];
   let crc = 0;

@@ -3,7 +3,7 @@
 // to do about it. The one costly probe (an overlay mount inside a fresh user
 // namespace) is cached per boot and kernel; tools and files are read live.
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statfsSync, statSync, writeFileSync } from "node:fs";
-import { release, tmpdir } from "node:os";
+import type * as Os from "node:os";
 import { join } from "node:path";
 import { capture, which } from "../util/spawn.ts";
 import { currentUser, findSubIdRange, subIdAdvice } from "./rootless.ts";
@@ -27,6 +27,11 @@ const read = (path: string): string | undefined => {
 };
 
 /** "6.18.44-fc" → [6, 18]. */
+// node:os is loaded when a check runs, not with sandbox/ (scripts/lint.ts SLOW_TO_LOAD).
+const os = (): typeof Os => require("node:os") as typeof Os;
+const release = () => os().release();
+const tmpdir = () => os().tmpdir();
+
 export function kernelVersion(rel = release()): [number, number] {
   const [major = 0, minor = 0] = rel.split(/[.-]/).map(Number);
   return [major, minor];

@@ -3,7 +3,7 @@
 // while it waits), so kiln signals the container's pid 1 itself, by the host
 // pid the init reported. The container runs in its own session, so a ^C on
 // kiln's terminal reaches it once, through kiln, and never twice.
-import { constants } from "node:os";
+import type * as Os from "node:os";
 
 export const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
 type Forwarded = (typeof FORWARDED_SIGNALS)[number];
@@ -57,6 +57,6 @@ export function setSignalPid(t: SignalTarget, pid: number): void {
 
 /** Exit status of a process killed by `signal`, as shells report it (128 + n). */
 export function signalExitCode(signal: string | number | null | undefined): number {
-  const n = typeof signal === "number" ? signal : signal ? (constants.signals as Record<string, number>)[signal] : undefined;
+  const n = typeof signal === "number" ? signal : signal ? ((require("node:os") as typeof Os).constants.signals as Record<string, number>)[signal] : undefined;
   return 128 + (n ?? 0);
 }

@@ -1,4 +1,3 @@
-import { open } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { StoreError } from "../errors.ts";
 import { drained, memberName, tarStream } from "./_tar.ts";
@@ -80,6 +79,8 @@ export async function spoolTar(input: ReadableStream<Uint8Array>, dir: string): 
   let n = 0;
   const links = await walkTar(input, async (f) => {
     const path = join(dir, String(n++));
+    // Loaded here, not at start-up (scripts/lint.ts SLOW_TO_LOAD).
+    const { open } = await import("node:fs/promises");
     const fh = await open(path, "wx", 0o600);
     try {
       for await (const chunk of f.data) await fh.write(chunk);

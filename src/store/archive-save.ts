@@ -1,4 +1,3 @@
-import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { StoreError } from "../errors.ts";
 import {
@@ -74,6 +73,8 @@ export async function selectForSave(store: Store, names: string[]): Promise<Save
 async function unpackLayer(store: Store, layer: Descriptor, diffId: Digest, dir: string): Promise<{ path: string; size: number }> {
   const path = join(dir, digestHex(diffId));
   const hash = new Sha256Stream();
+  // Loaded here, not at start-up (scripts/lint.ts SLOW_TO_LOAD).
+  const { open } = await import("node:fs/promises");
   const fh = await open(path, "wx", 0o600);
   try {
     for await (const chunk of decompressStream(store.openBlob(layer.digest)) as unknown as AsyncIterable<Uint8Array>) {

@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, KilnError, LayerError, StoreError } from "../errors.ts";
 import { digestHex, isDigest, type Digest } from "../image/index.ts";
@@ -67,6 +66,8 @@ export class BlobStore {
     }
     const tmp = join(this.tmpDir, tempName("blob"));
     const hash = new Sha256Stream();
+    // Loaded here, not at start-up (scripts/lint.ts SLOW_TO_LOAD).
+    const { open } = await import("node:fs/promises");
     const fh = await open(tmp, "wx", 0o644);
     try {
       for await (const chunk of chunksOf(data)) {

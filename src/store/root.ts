@@ -1,4 +1,4 @@
-import { homedir } from "node:os";
+import type * as Os from "node:os";
 import { join, resolve } from "node:path";
 import { isRealRoot } from "../util/userns.ts";
 
@@ -13,7 +13,7 @@ export function defaultStoreRoot(env: Record<string, string | undefined> = proce
   if (isRealRoot() && env.KILN_IN_USERNS !== "1") return "/var/lib/kiln";
   const xdg = env.XDG_DATA_HOME;
   if (xdg && xdg.startsWith("/")) return join(xdg, "kiln");
-  return join(env.HOME || homedir(), ".local/share/kiln");
+  return join(env.HOME || (require("node:os") as typeof Os).homedir(), ".local/share/kiln");
 }
 
 /**

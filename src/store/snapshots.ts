@@ -1,5 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { errnoCode, StoreError } from "../errors.ts";
 import { digestHex, type Descriptor, type Digest } from "../image/index.ts";
@@ -67,7 +66,7 @@ export class Snapshots {
   private async extract(layer: Descriptor, diffId: Digest, chainId: Digest): Promise<void> {
     using _lock = await this.lockFor(chainId);
     if (this.has(chainId)) return; // another process finished it while we waited
-    const tmp = await mkdtemp(join(this.tmp, `${tempName("extract")}-`));
+    const tmp = mkdtempSync(join(this.tmp, `${tempName("extract")}-`));
     try {
       chmodSync(tmp, 0o755);
       const applied = await applyLayer(decompressStream(this.blobs.open(layer.digest)), tmp, {

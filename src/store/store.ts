@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { errnoCode, StoreError } from "../errors.ts";
 import { setTopDirFlag } from "../layer/index.ts";
@@ -163,7 +162,7 @@ export class Store implements Disposable {
   /** A new empty dir inside the store (same filesystem as snapshots, so renames work). prune removes leftovers. */
   async tempDir(prefix: string): Promise<string> {
     if (!existsSync(this.tmp)) mkdirSync(this.tmp, { recursive: true });
-    return mkdtemp(join(this.tmp, `${tempName(prefix)}-`));
+    return mkdtempSync(join(this.tmp, `${tempName(prefix)}-`));
   }
 
   cacheGet(key: string): string | undefined {

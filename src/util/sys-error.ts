@@ -1,10 +1,15 @@
-import { constants } from "node:os";
+import type * as Os from "node:os";
 
 // One shape for every failed libc call kiln makes through bun:ffi (layer/'s
 // xattrs and mknod, sandbox/'s mounts and credentials): the errno as Node's
 // fs errors carry it, so errnoCode() and `err.code === "EPERM"` read both alike.
 
-const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+let names: Map<number, string> | undefined;
+/** errno → name, built on first use (node:os is not loaded at start-up: scripts/lint.ts SLOW_TO_LOAD). */
+function errnoName(errno: number): string | undefined {
+  names ??= new Map(Object.entries((require("node:os") as typeof Os).constants.errno).map(([name, n]) => [n, name]));
+  return names.get(errno);
+}
 
 /** A failed system call, shaped like Node's fs errors (`code` = "EPERM", …) so errnoCode() reads it. */
 export class SysError extends Error {
@@ -14,7 +19,7 @@ export class SysError extends Error {
   readonly path: string;
 
   constructor(syscall: string, errno: number, path = "") {
-    const code = errnoNames.get(errno) ?? `E${errno}`;
+    const code = errnoName(errno) ?? `E${errno}`;
     super(`${syscall}${path ? ` ${path}` : ""}: ${code}`);
     this.code = code;
     this.errno = errno;

@@ -1,5 +1,4 @@
-import { fstatSync, writeFileSync, writeSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { fstatSync, mkdtempSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
@@ -63,7 +62,9 @@ export default defineCommand({
     const quiet = args.quiet === true;
     const timing = args.progress === "tty" || (args.progress === "auto" && !quiet && stdoutIsTty());
     const captured: string[] = [];
-    const progress = new ClassicProgress({ write: quiet ? (s) => void captured.push(s) : printOut, timing });
+    // Cached steps' lines are written together unless debug lines (stderr) go between them (KILN_DEBUG / --log-level, as logger.ts reads them).
+    const batch = process.env.KILN_DEBUG !== "1" && !/^(debug|trace)$/.test(process.env.KILN_LOG_LEVEL ?? "");
+    const progress = new ClassicProgress({ write: quiet ? (s) => void captured.push(s) : printOut, timing, batch });
     const emit = (e: BuildEvent) => {
       if (e.type === "debug") logger.debug(`stage ${e.stage}: ${e.text}`);
       else progress.emit(e);
@@ -73,7 +74,7 @@ export default defineCommand({
     using db = new BuildDb(join(store.root, "build"));
     // One temp dir per build, made on first use (a fully cached build needs none).
     let tmpRoot: Promise<string> | undefined;
-    const tempDir = async () => mkdtemp(join(await (tmpRoot ??= store.tempDir("build")), "d-"));
+    const tempDir = async () => mkdtempSync(join(await (tmpRoot ??= store.tempDir("build")), "d-"));
     using registryStore = lazyRegistryStore(store);
     // The cache indexes load while the context is prepared.
     const opening = cacheFrom.length + cacheTo.length > 0

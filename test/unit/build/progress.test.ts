@@ -60,3 +60,40 @@ describe("parallel stages print one after the other", () => {
     expect(out).toBe("held\n");
   });
 });
+
+describe("batch: a cached step's lines in one write", () => {
+  const step = (n: number): BuildEvent[] => [
+    { type: "step", stage: 0, n, total: 9, text: `RUN ${n}` },
+    { type: "cache-hit", stage: 0 },
+    { type: "image", stage: 0, id: ID },
+  ];
+  const rows: { name: string; events: BuildEvent[]; syncWrites: string[]; afterTurn: string[] }[] = [
+    { name: "two cached steps are one write, once the event loop turns", events: [...step(1), ...step(2)], syncWrites: [], afterTurn: ["Step 1/9 : RUN 1\n ---> Using cache\n ---> 9c8b7a6d5e4f\nStep 2/9 : RUN 2\n ---> Using cache\n ---> 9c8b7a6d5e4f\n"] },
+    {
+      name: "a container's line writes what is pending first, at once (its output goes straight to fd 1)",
+      events: [...step(1), { type: "step", stage: 0, n: 2, total: 9, text: "RUN x" }, { type: "container", stage: 0, id: "1a2b3c4d5e6f7a8b" }],
+      syncWrites: ["Step 1/9 : RUN 1\n ---> Using cache\n ---> 9c8b7a6d5e4f\nStep 2/9 : RUN x\n ---> Running in 1a2b3c4d5e6f\n"],
+      afterTurn: [],
+    },
+    { name: "the end of the build writes everything", events: [...step(1), { type: "built", id: ID }], syncWrites: ["Step 1/9 : RUN 1\n ---> Using cache\n ---> 9c8b7a6d5e4f\nSuccessfully built 9c8b7a6d5e4f\n"], afterTurn: [] },
+  ];
+  for (const r of rows) {
+    test(r.name, async () => {
+      const writes: string[] = [];
+      const p = new ClassicProgress({ write: (s) => void writes.push(s), batch: true });
+      p.setStages([0]);
+      for (const e of r.events) p.emit(e);
+      expect(writes).toEqual(r.syncWrites);
+      await new Promise((done) => setImmediate(done));
+      expect(writes).toEqual([...r.syncWrites, ...r.afterTurn]);
+    });
+  }
+  test("flush (a failure) writes what is pending", () => {
+    const writes: string[] = [];
+    const p = new ClassicProgress({ write: (s) => void writes.push(s), batch: true });
+    p.setStages([0]);
+    for (const e of step(1)) p.emit(e);
+    p.flush();
+    expect(writes).toEqual(["Step 1/9 : RUN 1\n ---> Using cache\n ---> 9c8b7a6d5e4f\n"]);
+  });
+});
