@@ -10,6 +10,7 @@
 //     -v, --verbose                     also print the explained differences and their reasons
 //     --show                            print the oracle's snapshot (files, config, history) as JSON
 //   FILTER: substrings of case names (any matches).
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { REPO, SHARED } from "../../harness.ts";
@@ -25,8 +26,15 @@ const { values, positionals } = parseArgs({
     refresh: { type: "boolean", default: false },
     verbose: { type: "boolean", short: "v", default: false },
     show: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
+if (values.help) {
+  // The usage is the comment at the top of this file.
+  const head = readFileSync(import.meta.path, "utf8").split("\n").filter((l) => l.startsWith("//"));
+  console.log(head.map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
+  process.exit(0);
+}
 const candidate = values.candidate as CandidateName;
 if (!["kiln", "docker", "buildah"].includes(candidate)) {
   console.error(`--candidate must be kiln, docker or buildah (got ${candidate})`);
