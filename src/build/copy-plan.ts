@@ -92,22 +92,29 @@ function planOne(tree: SourceTree, rel: string, cmd: string): PlannedSource {
 }
 
 /**
- * Resolve the sources of one COPY/ADD in a tree. Wildcards that match nothing
- * are dropped; no file at all is an error, as in Docker.
+ * The files one COPY/ADD source names in a tree: itself (missing is an
+ * error), or for a wildcard every path it matches, possibly none.
  */
+export function planSource(tree: SourceTree, src: string, cmd: "COPY" | "ADD"): PlannedSource[] {
+  const rel = cleanSourcePath(src);
+  if (!hasWildcards(rel)) return [planOne(tree, rel, cmd)];
+  const re = compileGoPattern(rel);
+  if (!re) return []; // Docker ignores filepath.ErrBadPattern: nothing matches
+  return tree.all().flatMap((e) => (re.test(e.rel) ? [planOne(tree, e.rel, cmd)] : []));
+}
+
+/**
+ * Docker's getCopyInfosForSourcePaths: a wildcard that matches nothing is
+ * dropped, and only a COPY/ADD left with no file at all fails.
+ */
+export function noSourceFiles(cmd: "COPY" | "ADD"): BuildError {
+  return new BuildError("E_BUILD", `${cmd} failed: no source files were specified`, { hint: "the wildcards matched no file" });
+}
+
+/** Resolve all the sources of one COPY/ADD in a tree (planSource for each; none at all is an error). */
 export function planSources(tree: SourceTree, sources: readonly string[], cmd: "COPY" | "ADD"): PlannedSource[] {
-  const out: PlannedSource[] = [];
-  for (const src of sources) {
-    const rel = cleanSourcePath(src);
-    if (!hasWildcards(rel)) {
-      out.push(planOne(tree, rel, cmd));
-      continue;
-    }
-    const re = compileGoPattern(rel);
-    if (!re) continue; // Docker ignores filepath.ErrBadPattern: nothing matches
-    for (const e of tree.all()) if (re.test(e.rel)) out.push(planOne(tree, e.rel, cmd));
-  }
-  if (out.length === 0) throw new BuildError("E_BUILD", `${cmd} failed: no source files were specified`, { hint: "the wildcards matched no file" });
+  const out = sources.flatMap((src) => planSource(tree, src, cmd));
+  if (out.length === 0) throw noSourceFiles(cmd);
   return out;
 }
 

@@ -15,8 +15,14 @@ export function hasWildcards(pattern: string): boolean {
   return false;
 }
 
+/** One literal character for the pattern's RegExp (unicode mode rejects needless escapes such as `\-` outside a class). */
 function escapeRe(ch: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : ch;
+  return /[\\^$.*+?()[\]{}|/]/.test(ch) ? `\\${ch}` : ch;
+}
+
+/** One literal character inside a RegExp class, where `-` must be escaped too. */
+function escapeClassChar(ch: string): string {
+  return ch === "-" ? "\\-" : escapeRe(ch);
 }
 
 /** Compile a Go filepath.Match pattern to an anchored RegExp; undefined if the pattern is malformed. */
@@ -86,7 +92,7 @@ function compileClass(p: string, start: number): { re: string; end: number } | u
       if (h === undefined) return undefined;
       hi = h;
     }
-    ranges.push(lo === hi ? escapeRe(lo) : `${escapeRe(lo)}-${escapeRe(hi)}`);
+    ranges.push(lo === hi ? escapeClassChar(lo) : `${escapeClassChar(lo)}-${escapeClassChar(hi)}`);
   } while (i < p.length && p[i] !== "]");
   if (p[i] !== "]") return undefined;
   // The negated class still never matches the separator.

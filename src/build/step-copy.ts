@@ -10,7 +10,7 @@ import type { AddInstruction, CopyInstruction } from "../dockerfile/index.ts";
 import type { CopyItem } from "../layer/index.ts";
 import type { ImageRecord } from "../store/index.ts";
 import { parseChmod } from "./chmod-chown.ts";
-import { checkDestination, cleanSourcePath, copyComment, normalizeDest, planSources } from "./copy-plan.ts";
+import { checkDestination, cleanSourcePath, copyComment, noSourceFiles, normalizeDest, planSource } from "./copy-plan.ts";
 import { downloadSource, isUrl } from "./download.ts";
 import { hashEntryBytes } from "./source-hash.ts";
 import { findCopyReuse } from "./step-copy-reuse.ts";
@@ -78,7 +78,7 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
     }
     if (/^git@|\.git(#.*)?$/.test(src)) throw unsupported(inst, "of a git repository");
     const ctx = env.context();
-    for (const p of planSources(ctx, [src], cmd)) {
+    for (const p of planSource(ctx, src, cmd)) {
       items.push(p.item);
       extract.push(unpack);
       hashes.push(p.hash);
@@ -86,6 +86,8 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
       else for (const e of ctx.walk(p.rel)) if (e.rel !== p.rel) sources[e.rel] = ctx.hashOf(e);
     }
   }
+  // All sources together, as Docker counts them: one wildcard matching nothing is fine, all of them is not.
+  if (items.length === 0) throw noSourceFiles(cmd);
   checkDestination(cmd, items.length, inst.dest);
   const createdBy = nopCreatedBy(state.config, copyComment(cmd, inst.chown, hashes, inst.dest), "joined");
   await runner.commitStep({

@@ -28,6 +28,7 @@ const rows: Row[] = [
   { name: "a directory source copies its contents, not itself", dockerfile: "COPY dir /d/", expect: { "/d/x": { type: "file" }, "/d/sub/y": { content: "y\n" }, "/d/dir": null } },
   { name: "several sources into a directory", dockerfile: "COPY a.txt b.txt /m/", expect: { "/m/a.txt": { type: "file" }, "/m/b.txt": { type: "file" } } },
   { name: "globs with Go's filepath.Match", dockerfile: "COPY *.txt /g/", expect: { "/g/a.txt": { type: "file" }, "/g/b.txt": { type: "file" }, "/g/c.md": null } },
+  { name: "a wildcard matching nothing among matching sources is ignored (Docker)", dockerfile: "COPY a.txt no-match* dir-* *.md /w/", tree: { "dir-a/z": "z\n" }, expect: { "/w/a.txt": { type: "file" }, "/w/c.md": { type: "file" }, "/w/z": { content: "z\n" } } },
   { name: "missing parents are created 0755 root", dockerfile: "COPY a.txt /p/q/r", expect: { "/p": { type: "dir", mode: 0o755, uid: 0, gid: 0 }, "/p/q": { mode: 0o755 }, "/p/q/r": { type: "file" } } },
   { name: "--chown with numbers (new parents get it too, as in Docker)", dockerfile: "COPY --chown=1000:1001 a.txt /own/f", expect: { "/own": { uid: 1000, gid: 1001 }, "/own/f": { uid: 1000, gid: 1001 } } },
   { name: "--chown with names from the image's passwd and group", dockerfile: "COPY --chown=nobody:nogroup a.txt /n", expect: { "/n": { uid: 65534, gid: 65533 } } },
@@ -135,6 +136,8 @@ describe.skipIf(skip)("COPY and ADD, real builds on alpine", () => {
     ["a missing source, on its line", "FROM alpine:3.20\nRUN true\nCOPY nothere /x\n", 3, /COPY failed: file not found in build context or excluded by \.dockerignore: stat nothere: file does not exist/],
     ["several sources need a directory ending in /", "FROM alpine:3.20\nCOPY a.txt b.txt /m\n", 2, /the destination must be a directory and end with a \//],
     ["an unknown --chown user", "FROM alpine:3.20\nCOPY --chown=nosuchuser a.txt /x\n", 2, /can't find uid for user nosuchuser/],
+    ["only wildcards, none matching (.dockerignore hides c.md)", "FROM alpine:3.20\nCOPY *.md no-match* /x/\n", 2, /COPY failed: no source files were specified/],
+    ["a missing plain file among matching wildcards", "FROM alpine:3.20\nCOPY *.txt nothere /x/\n", 2, /COPY failed: file not found in build context/],
     ["a file excluded by .dockerignore is missing", "FROM alpine:3.20\nCOPY c.md /x\n", 2, /file not found in build context or excluded by \.dockerignore/],
   ];
   for (const [name, df, line, re] of failing) {

@@ -170,6 +170,30 @@ describe("errors at the right Dockerfile line", () => {
   }
 });
 
+describe("COPY sources: wildcards that match nothing (Docker's getCopyInfosForSourcePaths)", () => {
+  const tree: Tree = { "a.txt": "a", "f-1.txt": "1", "sub-b/x": "x" };
+  const rows: [string, string, string[] | RegExp][] = [
+    ["a wildcard matching nothing among other sources is dropped", "a.txt sub-* f-?.txt missing* /d/", ["a.txt", "sub-b", "f-1.txt"]],
+    ["the same with the empty wildcard first", "missing* a.txt /d/", ["a.txt"]],
+    ["a lone wildcard matching nothing fails", "missing* /d/", /^COPY failed: no source files were specified$/],
+    ["several wildcards all matching nothing fail", "missing* none-?.txt /d/", /^COPY failed: no source files were specified$/],
+    ["a missing plain file fails even when wildcards match", "sub-* nothere.txt /d/", /^COPY failed: file not found in build context or excluded by \.dockerignore: stat nothere\.txt/],
+  ];
+  for (const [name, args, want] of rows) {
+    test(name, async () => {
+      const got = await build(`FROM alpine\nCOPY ${args}\n`, { tree }).then(
+        (b) => (b.exec.calls.find((c) => c.op === "copy") as { req: { items: { name: string }[] } }).req.items.map((i) => i.name),
+        (e: DockerfileError) => {
+          expect(e.range?.startLine).toBe(2);
+          return e.message;
+        },
+      );
+      if (want instanceof RegExp) expect(got).toMatch(want);
+      else expect(got).toEqual(want);
+    });
+  }
+});
+
 describe("stages", () => {
   test("--target builds only the stages it needs", async () => {
     const df = "FROM alpine AS a\nRUN echo a\nFROM alpine AS b\nRUN echo b\nFROM alpine AS c\nCOPY --from=a /x /x\n";

@@ -17,6 +17,10 @@ describe("Go filepath.Match semantics for COPY sources", () => {
     ["malformed class matches nothing", "a[", "a[", false],
     ["dots are literal", "a.b", "axb", false],
     ["whole path must match", "a*", "ab/c", false],
+    ["a dash outside a class is literal", "subdir-*", "subdir-b", true],
+    ["a dash before ?", "file-?.txt", "file-a.txt", true],
+    ["an escaped dash is a literal dash", "a\\-b", "a-b", true],
+    ["an escaped dash in a class is one of its characters", "x[a\\-]", "x-", true],
   ];
   for (const [name, pattern, path, want] of rows) {
     test(`${name}: ${pattern} vs ${path}`, () => expect(matchGoPattern(pattern, path)).toBe(want));
