@@ -7,10 +7,10 @@
  */
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from "node:fs";
 import { BuildError } from "../errors.ts";
-import { resolveInRoot } from "../layer/index.ts";
+import { inodeOf, resolveInRoot } from "../layer/index.ts";
 import type { SourceEntry, SourceTree } from "./copy-plan.ts";
 import { signatureOf, type HashCache } from "./hash-cache.ts";
-import { dirSourceHash, hashEntry, type EntryKind, type HashHeader } from "./source-hash.ts";
+import { dirSourceHash, hashEntry, hashEntryBytes, type EntryKind, type HashHeader } from "./source-hash.ts";
 
 /** The .dockerignore rules, as the walk needs them (dockerfile/'s DockerIgnore is one). */
 export interface IgnoreMatcher {
@@ -29,6 +29,8 @@ export interface ContextEntry {
   mtimeMs: number;
   link?: string;
   stat: BigIntStats;
+  /** `dev:ino` of a file with several names in the context (hard links). */
+  inode?: string;
   /** A directory the context only has because a re-included file is below it. */
   implied?: boolean;
 }
@@ -51,6 +53,7 @@ export class BuildContext implements SourceTree {
   readonly description = "build context or excluded by .dockerignore";
   private readonly entries = new Map<string, ContextEntry | null>();
   private readonly walked = new Map<string, ContextEntry[]>();
+  private firstNames?: Map<string, string>;
 
   constructor(
     readonly root: string,
@@ -75,6 +78,7 @@ export class BuildContext implements SourceTree {
         mtimeMs: Number(st.mtimeNs / 1_000_000n),
         link: kind === "symlink" ? readlinkSync(`${this.root}/${rel}`) : undefined,
         stat: st,
+        inode: inodeOf(st),
       };
     } else if (st && kind === "dir" && excluded && !this.ignore!.canSkipDir(rel) && this.hasIncluded(rel)) {
       // An excluded directory with a `!`-included file below: the docker CLI sends the file,
@@ -130,6 +134,12 @@ export class BuildContext implements SourceTree {
   hashOf(e: ContextEntry): string {
     // Docker sums what the context tar carries; a directory it only implies "hashes" to its path.
     if (e.implied) return e.rel;
+    // The docker CLI's context tar sends a file's later names (in walk order) as hard links to its
+    // first: tarsum then sums a link header (typeflag 1, no content) for them. Cheap: no cache.
+    const first = e.inode && this.firstNameOf(e.inode);
+    if (first && first !== e.rel) {
+      return hashEntryBytes({ name: e.rel, kind: "file", perm: e.perm, size: 0, uid: 0, gid: 0, uname: "", gname: "", hardlink: first }, new Uint8Array());
+    }
     const st = { size: e.size, mtimeNs: e.stat.mtimeNs, ctimeNs: e.stat.ctimeNs, ino: e.stat.ino, mode: Number(e.stat.mode) };
     const sig = signatureOf(st);
     const hit = this.hashes.get(this.root, e.rel, sig);
@@ -159,6 +169,15 @@ export class BuildContext implements SourceTree {
     }
     this.hashes.put(this.root, e.rel, st, hash, Date.now());
     return hash;
+  }
+
+  /** The first name of a hard-linked file in the whole context's walk order (walked once, on first need). */
+  private firstNameOf(inode: string): string | undefined {
+    if (!this.firstNames) {
+      this.firstNames = new Map();
+      for (const x of this.walk("")) if (x.inode && !this.firstNames.has(x.inode)) this.firstNames.set(x.inode, x.rel);
+    }
+    return this.firstNames.get(inode);
   }
 
   pathOf(rel: string): string {

@@ -24,6 +24,8 @@ export interface SourceEntry {
   /** Owners, for image trees (COPY --from keeps them). */
   uid?: number;
   gid?: number;
+  /** `dev:ino` of a file with several names (layer/copy.ts keeps them hard-linked). */
+  inode?: string;
 }
 
 /** A tree COPY reads from: the build context, or an image's root. */
@@ -71,7 +73,7 @@ function baseName(p: string): string {
 function toTreeEntry(e: SourceEntry, dirRel: string): CopyTreeEntry | undefined {
   if (e.kind !== "file" && e.kind !== "dir" && e.kind !== "symlink") return undefined;
   const rel = dirRel === "" ? e.rel : e.rel.slice(dirRel.length + 1);
-  return { rel, kind: e.kind, perm: e.perm, mtime: Math.floor(e.mtimeMs / 1000), link: e.link, uid: e.uid, gid: e.gid };
+  return { rel, kind: e.kind, perm: e.perm, mtime: Math.floor(e.mtimeMs / 1000), link: e.link, uid: e.uid, gid: e.gid, inode: e.inode };
 }
 
 /** The copy item and hash of one named path (Docker's calcCopyInfo without wildcards). */

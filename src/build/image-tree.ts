@@ -7,7 +7,7 @@
  * dockerd 20.10: a root-owned file hashes with uname "root").
  */
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { resolveInRoot } from "../layer/index.ts";
+import { inodeOf, resolveInRoot } from "../layer/index.ts";
 import { kindOf } from "./context.ts";
 import type { SourceEntry, SourceTree } from "./copy-plan.ts";
 import { dirSourceHash, hashEntry } from "./source-hash.ts";
@@ -49,7 +49,7 @@ export class ImageTree implements SourceTree {
     const st = lstatSync(path, { throwIfNoEntry: false });
     const kind = st && kindOf(st);
     const e: ImageEntry | null = st && kind
-      ? { rel, kind, perm: st.mode & 0o7777, mtimeMs: st.mtimeMs, uid: st.uid, gid: st.gid, size: kind === "file" ? st.size : 0, link: kind === "symlink" ? readlinkSync(path) : undefined }
+      ? { rel, kind, perm: st.mode & 0o7777, mtimeMs: st.mtimeMs, uid: st.uid, gid: st.gid, size: kind === "file" ? st.size : 0, link: kind === "symlink" ? readlinkSync(path) : undefined, inode: inodeOf(st) }
       : null;
     this.memo.set(rel, e);
     return e ?? undefined;

@@ -25,6 +25,8 @@ export interface HashHeader {
   uname: string;
   gname: string;
   link?: string;
+  /** A regular file sent as a tar hard link to this earlier name (typeflag 1, size 0, no content). */
+  hardlink?: string;
   rdevMajor?: number;
   rdevMinor?: number;
 }
@@ -37,10 +39,10 @@ const TYPEFLAG: Record<EntryKind, string> = { file: "0", dir: "5", symlink: "2",
 /** The tarsum v1 header text of an entry (what is hashed before the content). */
 export function tarsumHeader(h: HashHeader): string {
   const name = h.kind === "dir" && !h.name.endsWith("/") ? `${h.name}/` : h.name;
-  const size = h.kind === "file" ? h.size : 0;
+  const size = h.kind === "file" && h.hardlink === undefined ? h.size : 0;
   return (
     `name${name}mode${(h.perm & 0o7777) | TYPE_BITS[h.kind]}uid${h.uid}gid${h.gid}size${size}` +
-    `typeflag${TYPEFLAG[h.kind]}linkname${h.link ?? ""}uname${h.uname}gname${h.gname}` +
+    `typeflag${h.hardlink !== undefined ? "1" : TYPEFLAG[h.kind]}linkname${h.hardlink ?? h.link ?? ""}uname${h.uname}gname${h.gname}` +
     `devmajor${h.rdevMajor ?? 0}devminor${h.rdevMinor ?? 0}`
   );
 }
@@ -51,7 +53,7 @@ const READ_BUF = Buffer.allocUnsafe(1 << 20);
 export function hashEntry(h: HashHeader, path: string): string {
   const hasher = new Bun.CryptoHasher("sha256");
   hasher.update(tarsumHeader(h));
-  if (h.kind === "file" && h.size > 0) {
+  if (h.kind === "file" && h.size > 0 && h.hardlink === undefined) {
     const fd = openSync(path, "r");
     try {
       for (;;) {

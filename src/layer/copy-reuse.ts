@@ -17,9 +17,12 @@
 // same context path, same content hash (Docker's per-file hash: content,
 // mode, size, owner; build/step-copy-reuse.ts), (2) the snapshot's file has
 // exactly the mode, owner and mtime this copy would give it, (3) it is a
-// regular file and no other entry of this copy links the same inode (so the
-// layer tar gets a regular file, never a hard-link entry). Anything else is
-// copied as before.
+// regular file and no other entry of this copy links the same inode (so two
+// names the copy makes separate files never share one because the snapshot
+// had them hard-linked). Anything else is copied as before. Names that ARE
+// one inode in the source (copy.ts keeps such hard links) are handled before
+// this: the first is linked here or copied, the others are linked to it, so
+// the group shares one inode either way, as a full copy would make it.
 import { linkSync, lstatSync } from "node:fs";
 import { errnoCode } from "../errors.ts";
 

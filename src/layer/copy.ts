@@ -10,34 +10,15 @@
 // chown, as in Docker), and its mtime in whole seconds.
 // The destination is resolved inside the root (resolveInRoot): no symlink in
 // the image can lead a write outside it.
-import { chmodSync, copyFileSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
+// Hard links: files of one directory source that are one inode in the source
+// (same `inode`) are one inode in the copy, as Docker's tar of that directory
+// makes them; separate sources never share inodes (Docker tars each alone).
+import { chmodSync, copyFileSync, linkSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { LayerError } from "../errors.ts";
 import { setOwner, SQUASHED_OWNERS_WARNING, squashedOwnerCount } from "./owner.ts";
 import { linkUnchanged, type CopyReuse, type FileOutcome } from "./copy-reuse.ts";
+import { applyModeSpec, type ModeSpec } from "./copy-mode.ts";
 import { resolveInRoot } from "./scoped-path.ts";
-
-/**
- * --chmod, parsed by the build: an octal mode, or chmod(1) symbolic clauses
- * (`u+x,g-w,o=`, `a+X`) applied to each entry's own mode.
- */
-export type ModeSpec =
-  | { octal: number }
-  | { clauses: { who: number; op: "+" | "-" | "="; perm: number; dirExec: boolean }[] };
-
-/** The mode an entry gets under --chmod. `X` adds execute for directories and already-executable files. */
-export function applyModeSpec(spec: ModeSpec, perm: number, isDirectory: boolean): number {
-  if ("octal" in spec) return spec.octal;
-  let mode = perm;
-  for (const c of spec.clauses) {
-    let bits = c.perm;
-    if (c.dirExec && (isDirectory || (mode & 0o111) !== 0)) bits |= 0o111;
-    bits &= c.who;
-    if (c.op === "+") mode |= bits;
-    else if (c.op === "-") mode &= ~bits;
-    else mode = (mode & ~c.who) | bits;
-  }
-  return mode & 0o7777;
-}
 
 export interface CopyIdentity {
   uid: number;
@@ -56,6 +37,8 @@ export interface CopyTreeEntry {
   /** Source owner, kept when the request has no identity. */
   uid?: number;
   gid?: number;
+  /** `dev:ino` of a regular file with more than one name in the source (hard links), else absent. */
+  inode?: string;
 }
 
 export interface CopyItem {
@@ -93,12 +76,17 @@ export function listTree(dir: string): CopyTreeEntry[] {
       const st = lstatSync(`${dir}/${r}`);
       const kind = st.isDirectory() ? "dir" : st.isSymbolicLink() ? "symlink" : st.isFile() ? "file" : undefined;
       if (!kind) continue; // devices, fifos and sockets are not copied (as Docker's context tar leaves sockets out)
-      out.push({ rel: r, kind, perm: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000), uid: st.uid, gid: st.gid, link: kind === "symlink" ? readlinkSync(`${dir}/${r}`) : undefined });
+      out.push({ rel: r, kind, perm: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000), uid: st.uid, gid: st.gid, link: kind === "symlink" ? readlinkSync(`${dir}/${r}`) : undefined, inode: inodeOf(st) });
       if (kind === "dir") visit(r);
     }
   };
   visit("");
   return out;
+}
+
+/** The `inode` of a CopyTreeEntry: `dev:ino` of a regular file with several names, else undefined. */
+export function inodeOf(st: { isFile(): boolean; nlink: number | bigint; dev: number | bigint; ino: number | bigint }): string | undefined {
+  return st.isFile() && st.nlink > 1 ? `${st.dev}:${st.ino}` : undefined;
 }
 
 /**
@@ -234,12 +222,22 @@ function copyDirectory(root: string, item: CopyItem, dest: string, req: CopyRequ
   const dirs: [string, number, number][] = [];
   // Directories this copy created (by path relative to dest): their children need no lstat or chown.
   const fresh = new Set<string>(existed ? [] : [""]);
+  // Source inode → the first copy of it: the other names become hard links to that copy.
+  const copied = new Map<string, string>();
   for (const e of item.entries ?? listTree(item.path)) {
     const dst = `${dest}/${e.rel}`;
     const slash = e.rel.lastIndexOf("/");
     const inFresh = fresh.has(slash === -1 ? "" : e.rel.slice(0, slash));
     if (e.kind === "dir" && (inFresh || !isDir(dst))) fresh.add(e.rel);
     const src = `${item.path}/${e.rel}`;
+    const first = e.inode && copied.get(e.inode);
+    if (first) {
+      // Same inode, so same mode, owner and mtime: the first copy already has what finish() would give.
+      if (!inFresh) clear(dst, false);
+      linkSync(first, dst);
+      continue;
+    }
+    if (e.inode) copied.set(e.inode, dst);
     if (e.kind === "file" && req.reuse && linkUnchanged(req.reuse, src, dst.slice(root.length), dst, fileOutcome(e, req))) continue;
     copyEntry(src, dst, e, inFresh);
     finish(dst, e, req, dirs, inFresh);

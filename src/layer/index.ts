@@ -25,7 +25,8 @@ export {
   type XattrNamespace,
 } from "./whiteout.ts";
 // copy.ts (COPY/ADD into a container root) belongs to the build helper.
-export { applyModeSpec, copyIntoRoot, lexicalClean, listTree, makeDirInRoot, type CopyIdentity, type CopyItem, type CopyRequest, type CopyTreeEntry, type ModeSpec } from "./copy.ts";
+export { copyIntoRoot, inodeOf, lexicalClean, listTree, makeDirInRoot, type CopyIdentity, type CopyItem, type CopyRequest, type CopyTreeEntry } from "./copy.ts";
+export { applyModeSpec, type ModeSpec } from "./copy-mode.ts";
 export type { CopyReuse } from "./copy-reuse.ts";
 export { extractArchive, isArchiveFile } from "./copy-archive.ts";
 export { applyVolumeRules, missingInLowers } from "./copy-volumes.ts";

@@ -4,7 +4,7 @@
 // bits, a tar archive with such entries. Written into the temp copy of the
 // context, as our own code, for the inline cases that use them.
 import { dlopen, FFIType } from "bun:ffi";
-import { chownSync, chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chownSync, chmodSync, linkSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pack } from "tar-stream";
 
@@ -93,4 +93,18 @@ export async function xattrArchive(dir: string): Promise<void> {
   );
   p.finalize();
   await done;
+}
+
+/**
+ * Hard links in the context (kiln's own cases): hl/a, hl/b, hl/sub/c, top and
+ * other/x are one inode; other/y and other/z another. The docker CLI sends
+ * them as tar hard links, and what a COPY keeps of them depends on its sources.
+ */
+export function hardlinkedFiles(dir: string): void {
+  mkdirSync(join(dir, "hl/sub"), { recursive: true, mode: 0o755 });
+  mkdirSync(join(dir, "other"), { mode: 0o755 });
+  file(join(dir, "hl"), "a", 0o644, [0, 0], "one inode\n");
+  for (const name of ["hl/b", "hl/sub/c", "top", "other/x"]) linkSync(join(dir, "hl/a"), join(dir, name));
+  file(join(dir, "other"), "y", 0o600, [0, 0], "another inode\n");
+  linkSync(join(dir, "other/y"), join(dir, "other/z"));
 }

@@ -6,7 +6,7 @@
 // own definitions. As upstream does, the Dockerfile (and .dockerignore) is
 // written into a temp copy of the context, so `COPY .` sees them too.
 import type { Oracle } from "./cases.ts";
-import { ownedArchive, ownedFiles, setuidArchive, setuidFiles, xattrArchive, xattrFile } from "./context-tweaks.ts";
+import { hardlinkedFiles, ownedArchive, ownedFiles, setuidArchive, setuidFiles, xattrArchive, xattrFile } from "./context-tweaks.ts";
 
 export interface InlineCase {
   /** Upstream's test name where there is one. */
@@ -154,6 +154,18 @@ const ownerCases: InlineCase[] = [
       "RUN ln /target/passwd /target/subdir/passwd", "RUN ln /target/subdir/passwd /target/subdir/passwd2",
       "FROM scratch", "COPY --from=build /target/subdir /subdir",
     ],
+  },
+  // kiln's own: hard links in the build context, by what the COPY names.
+  { name: "hardlinks-in-context-dot", tweak: hardlinkedFiles, dockerfile: ["FROM scratch", "COPY . /all/"] },
+  { name: "hardlinks-in-context-dir", tweak: hardlinkedFiles, dockerfile: ["FROM scratch", "COPY hl /hl/"] },
+  { name: "hardlinks-in-context-files", tweak: hardlinkedFiles, dockerfile: ["FROM scratch", "COPY hl/a hl/b top /files/"] },
+  { name: "hardlinks-in-context-two-dirs", tweak: hardlinkedFiles, dockerfile: ["FROM scratch", "COPY hl other /two/"] },
+  { name: "hardlinks-in-context-first-ignored", tweak: hardlinkedFiles, dockerignore: { lines: ["hl/a"], mode: 0o644 }, dockerfile: ["FROM scratch", "COPY hl /hl/", "COPY top /top"] },
+  { name: "hardlinks-in-context-glob", tweak: hardlinkedFiles, dockerfile: ["FROM scratch", "COPY h* oth* /g/"] },
+  {
+    name: "hardlinks-from-stage-two-sources",
+    tweak: hardlinkedFiles,
+    dockerfile: ["FROM scratch AS s", "COPY . /", "FROM scratch", "COPY --from=s /hl /other /top /x/"],
   },
   { name: "multi-stage-through-base", dockerfile: ["FROM mirror.gcr.io/alpine AS base", `RUN ${TOUCH} /1`, "ENV LOCAL=/1", "RUN find $LOCAL", "FROM base", "RUN find $LOCAL"] },
   {

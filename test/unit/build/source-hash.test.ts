@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, symlinkSync } from "node:fs";
+import { chmodSync, linkSync, rmSync, symlinkSync } from "node:fs";
 import { BuildDb } from "../../../src/build/build-db.ts";
 import { BuildContext } from "../../../src/build/context.ts";
 import { planSources } from "../../../src/build/copy-plan.ts";
@@ -59,5 +59,33 @@ describe("a Docker-verified directory with a symlink", () => {
   test("COPY links /links/ → the dir: hash dockerd 20.10 printed", () => {
     const c = new BuildContext(ctx.path, undefined, new HashCache(new BuildDb(undefined)));
     expect(planSources(c, ["links"], "COPY")[0]!.hash).toBe("dir:44d213e738bff92ca6d3f7d993dd4c60aad607de61a74c4a8e2f2fc2adf45d0d");
+  });
+});
+
+// The docker CLI sends a file's later names (in the context's walk order) as tar hard links
+// to its first, and tarsum sums their link headers: hashes of the #hardlinks-in-context-*
+// differential cases as dockerd 20.10 printed them.
+describe("hard-linked context files hash as Docker's link headers", () => {
+  const ctx = tempDir("srchash-hardlinks", { "hl/a": "one inode\n", "hl/sub/.x": "", "other/y": "another inode\n" });
+  rmSync(ctx.join("hl/sub/.x"));
+  for (const [dir, mode] of [["hl", 0o755], ["hl/sub", 0o755], ["other", 0o755]] as const) chmodSync(ctx.join(dir), mode);
+  chmodSync(ctx.join("hl/a"), 0o644);
+  chmodSync(ctx.join("other/y"), 0o600);
+  for (const n of ["hl/b", "hl/sub/c", "top", "other/x"]) linkSync(ctx.join("hl/a"), ctx.join(n));
+  linkSync(ctx.join("other/y"), ctx.join("other/z"));
+  afterAll(() => ctx[Symbol.dispose]());
+  const rows: [string, string[], string][] = [
+    ["three names of one inode as three sources", ["hl/a", "hl/b", "top"], "multi:54f1403c9c2254670d99e2058920f0fa862492c7e7b2b7fadf61e5746c4174cd"],
+    ["a directory holding three names of it", ["hl"], "dir:5fcd730f710115cb94a282a1c39f7664f6be9d4e0aa45d5f90ec64002d8a299e"],
+  ];
+  for (const [name, sources, want] of rows) {
+    test(name, () => {
+      const context = new BuildContext(ctx.path, undefined, new HashCache(new BuildDb(undefined)));
+      expect(copySourcesHash(planSources(context, sources, "COPY").map((p) => p.hash))).toBe(want);
+    });
+  }
+  test("the first name alone hashes as a plain file", () => {
+    const context = new BuildContext(ctx.path, undefined, new HashCache(new BuildDb(undefined)));
+    expect(planSources(context, ["hl/a"], "COPY")[0]!.hash).toBe(`file:${new Bun.CryptoHasher("sha256").update("namehl/amode33188uid0gid0size10typeflag0linknameunamegnamedevmajor0devminor0one inode\n").digest("hex")}`);
   });
 });
