@@ -84,15 +84,12 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<{ id
   }
   const { graph, escape } = parse(req);
   let args = newArgScope(req.buildArgs, req.env);
-  // Global ARGs as the classic builder sees them: only those the Dockerfile declares. The
-  // platform args (TARGETPLATFORM…) help FROM lines, but inside a stage an ARG without value
-  // stays empty unless --build-arg sets it, as in Docker 20.10's classic builder.
-  for (const a of graph.metaArgs) {
-    for (const d of a.args) {
-      const auto = PLATFORM_ARGS.includes(d.key) && d.value === undefined;
-      args = declareMetaArg(args, d.key, auto ? undefined : graph.metaEnv[d.key]);
-    }
-  }
+  // The global scope as BuildKit and Buildah have it: the platform args (TARGETPLATFORM…) are
+  // predefined there, so FROM lines use them and a stage's `ARG TARGETARCH` gets the value;
+  // RUN sees one only when its stage declares it. Docker 20.10's classic builder leaves them
+  // unset (README: Differences from Docker). Then the Dockerfile's own global ARGs.
+  for (const k of PLATFORM_ARGS) args = declareMetaArg(args, k, graph.metaEnv[k]);
+  for (const a of graph.metaArgs) for (const d of a.args) args = declareMetaArg(args, d.key, graph.metaEnv[d.key]);
 
   // Step numbers: global ARGs first, then each built stage's FROM and instructions, the --label steps last.
   let n = 0;

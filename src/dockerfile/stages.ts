@@ -91,6 +91,8 @@ export function buildStageGraph(instructions: readonly Instruction[], opts: Stag
     else fail(`${inst.kind} before the first FROM: no build stage in current context`, inst.range);
   }
   const predefined = platformArgs(opts.targetPlatform ?? LINUX_AMD64, opts.buildPlatform ?? opts.targetPlatform ?? LINUX_AMD64);
+  // As in BuildKit (setKVValue on its platform args), a --build-arg of the same name replaces one.
+  for (const k of Object.keys(predefined)) if (opts.buildArgs && Object.hasOwn(opts.buildArgs, k)) predefined[k] = opts.buildArgs[k]!;
   const metaEnv = resolveMetaArgs(metaArgs, opts.buildArgs ?? {}, predefined, {
     ...opts,
     escape,

@@ -4,6 +4,7 @@ import { runBuild, type BuildRequest } from "../../../src/build/builder.ts";
 import type { BuildEvent } from "../../../src/build/events.ts";
 import { formatEvent } from "../../../src/build/progress.ts";
 import { DockerfileError } from "../../../src/errors.ts";
+import { hostPlatform } from "../../../src/image/index.ts";
 import { tempDir, type Tree } from "../../harness.ts";
 import { FakeExecutor } from "./fake-executor.ts";
 
@@ -192,6 +193,39 @@ describe("COPY sources: wildcards that match nothing (Docker's getCopyInfosForSo
       else expect(got).toEqual(want);
     });
   }
+});
+
+// BuildKit's and Buildah's rule (kiln follows it; Docker 20.10's classic builder leaves them unset):
+// platform args are predefined globals, a stage gets one by declaring it, RUN sees only declared ones.
+describe("platform ARGs (TARGETPLATFORM…) as BuildKit predefines them", () => {
+  const host = hostPlatform();
+  const plat = `${host.os}/${host.architecture}${host.variant ? `/${host.variant}` : ""}`;
+  const rows: [string, string, Partial<BuildRequest>, string[], string[]][] = [
+    ["declared in the stage: RUN gets the value", "FROM alpine\nARG TARGETPLATFORM\nARG TARGETARCH\nRUN env\n", {}, [`TARGETARCH=${host.architecture}`, `TARGETPLATFORM=${plat}`], []],
+    ["not declared: RUN does not see it", "FROM alpine\nRUN env\n", {}, [], ["TARGETPLATFORM", "TARGETARCH", "BUILDPLATFORM"]],
+    ["BUILD* too", "FROM alpine\nARG BUILDOS\nARG BUILDARCH\nRUN env\n", {}, [`BUILDARCH=${host.architecture}`, `BUILDOS=${host.os}`], []],
+    ["a global ARG without value keeps the predefined value", "ARG TARGETOS\nFROM alpine\nARG TARGETOS\nRUN env\n", {}, [`TARGETOS=${host.os}`], []],
+    ["a stage ARG with a default uses its default", "FROM alpine\nARG TARGETOS=custom\nRUN env\n", {}, ["TARGETOS=custom"], []],
+    ["--build-arg replaces it", "FROM alpine\nARG TARGETVARIANT\nRUN env\n", { buildArgs: ["TARGETVARIANT=v9"] }, ["TARGETVARIANT=v9"], []],
+  ];
+  for (const [name, df, opts, has, lacks] of rows) {
+    test(name, async () => {
+      const b = await build(df, opts);
+      const run = b.exec.calls.find((c) => c.op === "run") as { env: string[] };
+      for (const kv of has) expect(run.env).toContain(kv);
+      for (const k of lacks) expect(run.env.some((kv) => kv.startsWith(`${k}=`))).toBe(false);
+    });
+  }
+  test("FROM lines expand them without any ARG line", async () => {
+    const exec = baseExecutor();
+    const base = exec.addImage(`base-${host.architecture}`);
+    const b = await build("FROM base-$TARGETARCH\nRUN env\n", { exec });
+    expect((await config(b)).rootfs.diff_ids[0]).toBe(base.config.rootfs.diff_ids[0]!);
+  });
+  test("history and cache key carry the declared ones, as build args do", async () => {
+    const b = await build("FROM alpine\nARG TARGETPLATFORM\nRUN echo $TARGETPLATFORM\n");
+    expect((await config(b)).history?.at(-1)?.created_by).toBe(`|1 TARGETPLATFORM=${plat} /bin/sh -c echo $TARGETPLATFORM`);
+  });
 });
 
 describe("stages", () => {

@@ -82,6 +82,11 @@ describe("buildStageGraph", () => {
     expect(g.stages[0]).toMatchObject({ baseName: "img:arm64", platform: "linux/amd64" });
     expect(g.undefinedInFrom).toEqual([]);
   });
+  test("a --build-arg of a platform arg's name replaces it (BuildKit's setKVValue)", () => {
+    const g = graph("FROM img:$TARGETARCH", { targetPlatform: { os: "linux", architecture: "amd64" }, buildArgs: { TARGETARCH: "riscv64" } });
+    expect(g.stages[0]!.baseName).toBe("img:riscv64");
+    expect(g.metaEnv.TARGETARCH).toBe("riscv64");
+  });
   test("variables in FROM that no global ARG declares are reported", () => {
     expect(graph("ARG DECLARED\nFROM x${DECLARED}${NOPE}").undefinedInFrom).toEqual([{ name: "NOPE", line: 2 }]);
   });
