@@ -42,9 +42,9 @@ export interface BuildDeps {
   exec: Executor;
   emit: EventSink;
   isLive(stage: number): boolean;
-  /** Called with the stages in build order before the first event, and as each one ends. */
+  /** Called with the stages in build order before the first event, and as each one ends (`failed`: with an error). */
   onStages?(order: number[]): void;
-  onStageDone?(stage: number): void;
+  onStageDone?(stage: number, failed: boolean): void;
   db: BuildDb;
   /** A temp dir inside the store for this build; removed by the caller. */
   tempDir(): Promise<string>;
@@ -155,12 +155,12 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<{ id
     const runner = new StageRunner(env, stage, numbers.get(s)!, args, s === graph.target ? req.labels : []);
     const p = runner.run().then(
       (r) => {
-        deps.onStageDone?.(s);
+        deps.onStageDone?.(s, false);
         return r;
       },
       (err) => {
         failed ??= err;
-        deps.onStageDone?.(s);
+        deps.onStageDone?.(s, true);
         throw err;
       },
     );

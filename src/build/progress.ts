@@ -10,7 +10,10 @@
  * Stages that run in parallel never interleave: the printer shows one stage
  * live (the earliest unfinished one, whose RUN steps may write straight to
  * fd 1) and holds the others' lines until their turn, so the text reads as
- * if the stages had run one after the other.
+ * if the stages had run one after the other. After a stage fails, the text
+ * ends with that failure, as Docker's does: the stages after it in build
+ * order (those that depend on it, and independent ones that kept running)
+ * are never printed.
  */
 import { shortId } from "../image/index.ts";
 import { isStageEvent, type BuildEvent } from "./events.ts";
@@ -65,6 +68,8 @@ export class ClassicProgress {
   private readonly held = new Map<number, string[]>();
   private readonly done = new Set<number>();
   private live = 0;
+  /** The stage that failed first (the build's error is its error): nothing after it in the order is printed. */
+  private failed: number | undefined;
   private pending = "";
   private flushQueued = false;
 
@@ -109,12 +114,17 @@ export class ClassicProgress {
     this.held.set(e.stage, q);
   }
 
-  /** A stage finished: hand the terminal to the next unfinished stage, replaying what it printed meanwhile. */
-  stageDone(stage: number): void {
+  /**
+   * A stage finished (or failed): hand the terminal to the next unfinished
+   * stage, replaying what it printed meanwhile — but never past the stage
+   * that failed first.
+   */
+  stageDone(stage: number, failed = false): void {
     this.done.add(stage);
+    if (failed) this.failed ??= stage;
     // Walk the order from the live stage: replay each finished stage's held lines, stop at the first unfinished.
     let i = this.order.indexOf(this.live);
-    while (this.done.has(this.live) && i + 1 < this.order.length) {
+    while (this.done.has(this.live) && this.live !== this.failed && i + 1 < this.order.length) {
       this.live = this.order[++i]!;
       const q = this.held.get(this.live);
       if (q) this.out(q.join(""), false);
@@ -122,10 +132,15 @@ export class ClassicProgress {
     }
   }
 
-  /** Print everything still held (on failure: what the other stages had done). */
+  /**
+   * At the end of a failed build: print what is still held of the stages up
+   * to the one that failed first (all of them when no stage failed: the
+   * error came from elsewhere); the rest is dropped.
+   */
   flush(): void {
     this.out("", false);
-    for (const s of this.order) {
+    const last = this.failed === undefined ? this.order.length - 1 : this.order.indexOf(this.failed);
+    for (const s of this.order.slice(0, last + 1)) {
       const q = this.held.get(s);
       if (q) this.opts.write(q.join(""));
     }

@@ -69,6 +69,27 @@ describe.skipIf(skip)("RUN and friends, real builds on alpine", () => {
     expect(r.stderr).toContain("The command '/bin/sh -c exit 3' returned a non-zero code: 3");
   });
 
+  // Docker's output stops at the failing step: no later stage is printed, neither one that
+  // depends on the failed stage nor an independent one that ran meanwhile.
+  const failures: [string, string, string, string[]][] = [
+    ["a stage built on the failed one never prints", "FROM alpine:3.20 AS lower\nARG q=1\nRUN echo lower-ok\nRUN echo failing; false\nFROM lower AS upper\nRUN echo upper\n", "failing\n", ["Step 5/6", "upper"]],
+    [
+      "an independent later stage's output is dropped",
+      "FROM alpine:3.20 AS a\nRUN echo a-fails; false\nFROM alpine:3.20 AS b\nRUN echo b-ran\nFROM alpine:3.20\nCOPY --from=a /etc/hostname /a\nCOPY --from=b /etc/hostname /b\n",
+      "a-fails\n",
+      ["Step 3/", "b-ran", "Step 5/"],
+    ],
+  ];
+  for (const [name, df, lastOutput, absent] of failures) {
+    test(`after a failed RUN: ${name}`, async () => {
+      const r = await store.build(df, {}, ["--no-cache"]);
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toMatch(new RegExp(` ---> Running in [0-9a-f]{12}\n${lastOutput}$`));
+      for (const a of absent) expect(r.stdout).not.toContain(a);
+      expect(r.stderr).toMatch(/^Dockerfile:\d+: RUN echo [a-z-]+; false: exit code 1$/m);
+    }, 60_000);
+  }
+
   test("--network none leaves only loopback", async () => {
     const r = await store.build("FROM alpine:3.20\nRUN ls /sys/class/net > /nets\n", {}, ["-t", "netnone", "--network", "none"]);
     expect(r.exitCode).toBe(0);

@@ -120,7 +120,7 @@ export default defineCommand({
           emit,
           isLive: (s) => progress.isLive(s),
           onStages: (order) => progress.setStages(order),
-          onStageDone: (s) => progress.stageDone(s),
+          onStageDone: (s, failed) => progress.stageDone(s, failed),
           db,
           tempDir,
           cacheMountRoot: join(store.root, "build", "cache-mounts"),

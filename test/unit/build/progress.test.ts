@@ -61,6 +61,50 @@ describe("parallel stages print one after the other", () => {
   });
 });
 
+describe("after a stage fails, the text ends with its failure", () => {
+  type Act = ["emit", number, string] | ["done", number, boolean] | ["flush"];
+  const rows: { name: string; order: number[]; acts: Act[]; want: string }[] = [
+    {
+      name: "a stage built on the failed one (its FROM line held) is never printed",
+      order: [0, 1],
+      acts: [["emit", 1, "Step 3/4 : FROM lower AS upper"], ["emit", 0, "Step 2/4 : RUN false"], ["done", 0, true], ["done", 1, true], ["flush"]],
+      want: "Step 2/4 : RUN false\n",
+    },
+    {
+      name: "an independent later stage that finished meanwhile is dropped",
+      order: [0, 1],
+      acts: [["emit", 1, "b ran"], ["done", 1, false], ["emit", 0, "a fails"], ["done", 0, true], ["flush"]],
+      want: "a fails\n",
+    },
+    {
+      name: "a later stage fails first: the live stage's lines, then that failure, nothing after it",
+      order: [0, 1, 2],
+      acts: [["emit", 0, "zero"], ["emit", 1, "one fails"], ["done", 1, true], ["emit", 2, "two"], ["emit", 0, "zero stopped"], ["done", 0, true], ["done", 2, true], ["flush"]],
+      want: "zero\nzero stopped\none fails\n",
+    },
+    {
+      name: "the failed stage stays live: later stages never take the terminal",
+      order: [0, 1],
+      acts: [["emit", 0, "a fails"], ["done", 0, true], ["emit", 1, "b"]],
+      want: "a fails\n",
+    },
+  ];
+  for (const r of rows) {
+    test(r.name, () => {
+      let out = "";
+      const p = new ClassicProgress({ write: (s) => void (out += s) });
+      p.setStages(r.order);
+      for (const a of r.acts) {
+        if (a[0] === "emit") p.emit({ type: "note", stage: a[1], text: a[2] });
+        else if (a[0] === "done") p.stageDone(a[1], a[2]);
+        else p.flush();
+      }
+      expect(out).toBe(r.want);
+      if (r.order.length === 2 && r.acts.some((a) => a[0] === "done" && a[1] === 0 && a[2])) expect(p.isLive(1)).toBe(false);
+    });
+  }
+});
+
 describe("batch: a cached step's lines in one write", () => {
   const step = (n: number): BuildEvent[] => [
     { type: "step", stage: 0, n, total: 9, text: `RUN ${n}` },
