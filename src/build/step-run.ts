@@ -5,7 +5,9 @@
  * the `|N K=V …` prefix of the args, the image config never gets them.
  * RUN --mount: bind mounts from the context or from a stage/image (a host
  * copy of it), cache mounts (kept under the store), tmpfs (a fresh empty
- * dir); secrets and ssh need flags kiln lacks.
+ * dir); secrets and ssh need flags kiln lacks. The cache key of a mount is
+ * known before anything is made (a stage or image by its id), so a cached
+ * RUN never copies a stage out, nor fetches one from a remote cache.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -40,62 +42,83 @@ export function composeRun(state: StageState, run: RunInstruction): RunCommand {
   };
 }
 
+export type HostMount = { source: string; target: string; readonly?: boolean };
+
 export interface MountPlan {
-  mounts: { source: string; target: string; readonly?: boolean }[];
   /** What the mounts mean for the cache key (never host paths of temp dirs). */
   key: string[];
+  /** Make the host sources (on a cache miss only): `tmp` is the step's temp dir (stage copies, tmpfs stand-ins). */
+  prepare(tmp: string): Promise<HostMount[]>;
+}
+
+/** A stage or image a bind mount reads: its id for the key, a host copy of `source` on demand. */
+export interface MountImage {
+  id: string;
+  exportTree(source: string, into: string): Promise<string>;
 }
 
 /**
- * Host sources for RUN --mount. `contextDir` is the build context (bind
- * mounts without `from`), `cacheRoot` the store's cache-mount dir, `tmp` the
- * step's temp dir (tmpfs stand-ins).
+ * RUN --mount, planned: the cache-key part now, the host sources later.
+ * `contextDir` is the build context (bind mounts without `from`),
+ * `cacheRoot` the store's cache-mount dir.
  */
 export async function planMounts(
   mounts: readonly RunMount[],
   workdir: string,
-  dirs: { contextDir?: string; cacheRoot: string; tmp: string },
-  fromImage: (ref: string, source: string) => Promise<{ hostDir: string; key: string }>,
+  dirs: { contextDir?: string; cacheRoot: string },
+  fromImage: (ref: string) => Promise<MountImage>,
 ): Promise<MountPlan> {
-  const out: MountPlan = { mounts: [], key: [] };
+  const key: string[] = [];
+  const makers: ((tmp: string) => Promise<HostMount>)[] = [];
   for (const [i, m] of mounts.entries()) {
     const target = m.target === undefined ? undefined : joinClean("/", m.target.startsWith("/") ? "" : workdir, m.target);
     if (!target && m.type !== "secret" && m.type !== "ssh") throw new BuildError("E_BUILD", `RUN --mount=${m.raw}: a target is required`, { hint: "add target=/path" });
     switch (m.type) {
       case "bind": {
         if (m.from) {
-          const got = await fromImage(m.from, m.source ?? "/");
-          out.mounts.push({ source: got.hostDir, target: target!, readonly: m.readOnly });
-          out.key.push(`bind:${got.key}:${m.source ?? "/"}:${target}:${m.readOnly ? "ro" : "rw"}`);
+          const image = await fromImage(m.from);
+          key.push(`bind:${image.id}:${m.source ?? "/"}:${target}:${m.readOnly ? "ro" : "rw"}`);
+          makers.push(async (tmp) => ({ source: await image.exportTree(m.source ?? "/", tmp), target: target!, readonly: m.readOnly }));
           break;
         }
-        if (!dirs.contextDir) throw new BuildError("E_BUILD", `RUN --mount=${m.raw}: there is no build context to bind from`);
-        const source = resolveInRoot(dirs.contextDir, m.source ?? "");
-        out.mounts.push({ source, target: target!, readonly: m.readOnly });
-        out.key.push(`bind:${m.source ?? ""}:${target}:${m.readOnly ? "ro" : "rw"}`);
+        const contextDir = dirs.contextDir;
+        if (!contextDir) throw new BuildError("E_BUILD", `RUN --mount=${m.raw}: there is no build context to bind from`);
+        key.push(`bind:${m.source ?? ""}:${target}:${m.readOnly ? "ro" : "rw"}`);
+        makers.push(async () => ({ source: resolveInRoot(contextDir, m.source ?? ""), target: target!, readonly: m.readOnly }));
         break;
       }
       case "cache": {
         if (m.from) throw notYet(m, "cache mounts seeded from a stage");
         const id = m.id ?? target!;
-        const source = join(dirs.cacheRoot, sha256(id).slice(7, 39));
-        mkdirSync(source, { recursive: true, mode: m.mode ?? 0o755 });
-        out.mounts.push({ source, target: target!, readonly: m.readOnly });
-        out.key.push(`cache:${id}:${target}`);
+        key.push(`cache:${id}:${target}`);
+        makers.push(async () => {
+          const source = join(dirs.cacheRoot, sha256(id).slice(7, 39));
+          mkdirSync(source, { recursive: true, mode: m.mode ?? 0o755 });
+          return { source, target: target!, readonly: m.readOnly };
+        });
         break;
       }
       case "tmpfs": {
-        const source = join(dirs.tmp, `tmpfs-${i}`);
-        mkdirSync(source, { mode: 0o1777 });
-        out.mounts.push({ source, target: target! });
-        out.key.push(`tmpfs:${target}`);
+        key.push(`tmpfs:${target}`);
+        makers.push(async (tmp) => {
+          const source = join(tmp, `tmpfs-${i}`);
+          mkdirSync(source, { mode: 0o1777 });
+          return { source, target: target! };
+        });
         break;
       }
       default:
         throw notYet(m, `--mount=type=${m.type} (it needs --${m.type} on the command line)`);
     }
   }
-  return out;
+  return {
+    key,
+    prepare: async (tmp) => {
+      const out: HostMount[] = [];
+      for (const make of makers) out.push(await make(tmp));
+      return out;
+    },
+  };
 }
 
 function notYet(m: RunMount, what: string): BuildError {
@@ -109,24 +132,30 @@ export async function runRunStep(runner: StageRunner, inst: RunInstruction): Pro
   const { env, state } = runner;
   const cmd = composeRun(state, inst);
   const network = inst.network === "default" ? env.network : inst.network;
-  const tmp = inst.mounts.length > 0 || cmd.script ? await env.tempDir() : undefined;
-  const fromImage = async (ref: string, source: string) => {
+  // The key needs only the id of a stage or image a mount reads; its files are copied out on a miss.
+  const fromImage = async (ref: string): Promise<MountImage> => {
     const index = env.stageIndex(ref);
-    const image = index !== undefined ? await (await env.stageResult(index)).record() : await env.exec.getImage((await env.resolveImage(ref, runner.platform)).id);
-    if (!image) throw new BuildError("E_BUILD", `RUN --mount from=${ref}: that stage produced no image`);
-    return { hostDir: await env.exec.exportTree(image, source, tmp!), key: image.id };
+    const stage = index !== undefined ? await env.stageResult(index) : undefined;
+    const id = stage ? stage.id : (await env.resolveImage(ref, runner.platform)).id;
+    if (!id) throw new BuildError("E_BUILD", `RUN --mount from=${ref}: that stage produced no image`);
+    return {
+      id,
+      exportTree: async (source, into) => env.exec.exportTree(stage ? (await stage.record())! : await env.exec.getImage(id), source, into),
+    };
   };
-  const mounts = await planMounts(inst.mounts, state.config.WorkingDir ?? "/", { contextDir: env.contextDir, cacheRoot: env.cacheMountRoot, tmp: tmp ?? "" }, fromImage);
-  if (cmd.script) {
-    await Bun.write(`${tmp}/script`, cmd.script.content, { mode: 0o755 });
-    mounts.mounts.push({ source: `${tmp}/script`, target: cmd.script.path, readonly: true });
-    mounts.key.push(`script:${Bun.hash(cmd.script.content)}`);
-  }
+  const plan = await planMounts(inst.mounts, state.config.WorkingDir ?? "/", { contextDir: env.contextDir, cacheRoot: env.cacheMountRoot }, fromImage);
+  const key = cmd.script ? [...plan.key, `script:${Bun.hash(cmd.script.content)}`] : plan.key;
   await runner.commitStep({
     command: cmd.createdBy,
     config: state.config,
-    extra: { ...(network !== "host" ? { network } : {}), ...(mounts.key.length ? { mounts: mounts.key.join(";") } : {}) },
+    extra: { ...(network !== "host" ? { network } : {}), ...(key.length ? { mounts: key.join(";") } : {}) },
     perform: async (parent) => {
+      const tmp = inst.mounts.length > 0 || cmd.script ? await env.tempDir() : "";
+      const mounts = await plan.prepare(tmp);
+      if (cmd.script) {
+        await Bun.write(`${tmp}/script`, cmd.script.content, { mode: 0o755 });
+        mounts.push({ source: `${tmp}/script`, target: cmd.script.path, readonly: true });
+      }
       const live = env.isLive(runner.index) && !env.quiet;
       let containerId = "";
       const r = await env.exec.run(parent, {
@@ -136,7 +165,7 @@ export async function runRunStep(runner: StageRunner, inst: RunInstruction): Pro
         user: state.config.User ?? "",
         network,
         extraHosts: env.extraHosts,
-        mounts: mounts.mounts,
+        mounts,
         volumes: Object.keys(state.config.Volumes ?? {}),
         output: live ? "inherit" : "capture",
         onStart: (id) => {

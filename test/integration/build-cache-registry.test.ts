@@ -146,6 +146,32 @@ describe.skipIf(skip)("kiln build --cache-to / --cache-from (registry)", () => {
     expect(builtId(c)).toBe(builtId(aBuild)!);
   }, 120_000);
 
+  test("a cached RUN --mount=type=bind,from=STAGE downloads nothing of that stage", async () => {
+    const df = [
+      `FROM ${proxy.host}/lib/alpine:3.20 AS build`,
+      "RUN head -c 2000000 /dev/urandom > /big && echo built > /out",
+      `FROM ${proxy.host}/lib/alpine:3.20`,
+      "RUN --mount=type=bind,from=build,target=/b cat /b/out > /copied",
+      'CMD ["cat", "/copied"]',
+      "",
+    ].join("\n");
+    using mctx = tempDir("cache-mount-ctx", { Dockerfile: df });
+    const ref = `${proxy.host}/app/mount-cache:main`;
+    const built = await runKiln(["build", "-t", "mnt", "--cache-to", `registry:${ref}`, mctx.path], { root: a.root });
+    expect(built.exitCode).toBe(0);
+    const root = stores.join("b5");
+    proxy.reset();
+    const r = await runKiln(["build", "-t", "mnt", "--cache-from", `registry:${ref}`, mctx.path], { root });
+    expect(r.exitCode).toBe(0);
+    expect(ran(r)).toBe(0);
+    expect(usingCache(r)).toBe(3);
+    const final = await imageOf(a.root, "mnt");
+    const layerBytes = proxy.requests.filter((q) => final.layers.some((l) => q.path.endsWith(l))).reduce((n, q) => n + q.bytes, 0);
+    // The build stage's 2 MB layer is not the final image's: it never came down.
+    expect(proxy.bytesDown() - layerBytes).toBeLessThan(64 * 1024);
+    expect((await runKiln(["run", "--rm", "mnt"], { root })).stdout).toBe("built\n");
+  }, 120_000);
+
   test("--cache-to refuses to overwrite a tag that holds an image", async () => {
     const r = await runKiln(["build", "-q", "--cache-to", `registry:${proxy.host}/lib/alpine:3.20`, ctx.path], { root: a.root });
     expect(r.exitCode).toBe(1);

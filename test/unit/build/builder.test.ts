@@ -150,6 +150,36 @@ describe("the build cache", () => {
   });
 });
 
+describe("RUN --mount=type=bind,from=…: the cache is asked before anything is copied out", () => {
+  const rows: [string, string][] = [
+    ["from a stage", "FROM alpine AS tools\nRUN make\nFROM alpine\nRUN --mount=type=bind,from=tools,source=/usr,target=/t ls /t\n"],
+    ["from an image", "FROM alpine\nRUN --mount=type=bind,from=alpine,target=/t ls /t\n"],
+    ["with a tmpfs and a cache mount too", "FROM alpine AS tools\nRUN make\nFROM alpine\nRUN --mount=type=tmpfs,target=/tmp --mount=type=cache,target=/c --mount=type=bind,from=tools,target=/t ls /t\n"],
+  ];
+  for (const [name, df] of rows) {
+    test(name, async () => {
+      const exec = baseExecutor();
+      using ctx = tempDir("mount-cache", {});
+      const first = await build(df, { exec, contextDir: ctx.path });
+      const exports = () => exec.calls.filter((c) => c.op === "export");
+      expect(exports().length).toBe(1);
+      const calls = exec.calls.length;
+      const second = await build(df, { exec, contextDir: ctx.path });
+      expect(second.id).toBe(first.id);
+      expect(exec.calls.length).toBe(calls); // no export, no run
+      expect(second.events.filter((e) => e.type === "cache-hit").length).toBe(df.split("\n").filter((l) => l.startsWith("RUN")).length);
+    });
+  }
+  test("the mounted stage's id is part of the key: a changed stage runs the RUN again", async () => {
+    const exec = baseExecutor();
+    using ctx = tempDir("mount-cache", {});
+    const df = (v: string) => `FROM alpine AS tools\nRUN make ${v}\nFROM alpine\nRUN --mount=type=bind,from=tools,target=/t ls /t\n`;
+    await build(df("1"), { exec, contextDir: ctx.path });
+    await build(df("2"), { exec, contextDir: ctx.path });
+    expect(exec.calls.filter((c) => c.op === "export").length).toBe(2);
+  });
+});
+
 describe("errors at the right Dockerfile line", () => {
   const rows: [string, string, Partial<BuildRequest> & { tree?: Tree }, number, RegExp][] = [
     ["a failing RUN", "FROM alpine\nENV A=1\n\nRUN false\n", {}, 4, /RUN false: exit code 1\nThe command '\/bin\/sh -c false' returned a non-zero code: 1/],

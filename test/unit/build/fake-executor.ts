@@ -6,7 +6,7 @@ import { imageIdOf, serializeConfig, type Digest, type ImageConfig } from "../..
 import type { ImageRecord } from "../../../src/store/index.ts";
 import { sha256 } from "../../../src/util/digest.ts";
 
-export type Call = { op: "run"; argv: string[]; env: string[]; cwd: string; user: string; network: string } | { op: "copy"; req: CopyRequest } | { op: "mkdir"; path: string };
+export type Call = { op: "run"; argv: string[]; env: string[]; cwd: string; user: string; network: string } | { op: "copy"; req: CopyRequest } | { op: "mkdir"; path: string } | { op: "export"; image: Digest; source: string };
 
 function fakeLayer(what: string): StepLayer {
   const d = sha256(what);
@@ -72,6 +72,7 @@ export class FakeExecutor implements Executor {
     return { layer: fakeLayer(JSON.stringify(req)), hashes: req.from ? req.from.sources.map((s) => `file:${sha256(s).slice(7)}`) : undefined };
   }
   async exportTree(image: ImageRecord, source: string, into: string): Promise<string> {
+    this.calls.push({ op: "export", image: image.id, source });
     return `${into}/${image.id.slice(7, 19)}${source}`;
   }
   async mkdir(_parent: ImageRecord | undefined, path: string): Promise<StepLayer | undefined> {
