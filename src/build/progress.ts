@@ -100,9 +100,15 @@ export class ClassicProgress {
   }
   private order: number[] = [];
 
-  /** May this stage's RUN output go straight to fd 1 right now? */
+  /**
+   * May this stage's RUN output go straight to fd 1 right now? Asked just
+   * before a container starts: what is pending is written first, so a
+   * closed stdout shows before fd 1 is handed over.
+   */
   isLive(stage: number): boolean {
-    return stage === this.live;
+    if (stage !== this.live) return false;
+    this.out("", false);
+    return true;
   }
 
   emit(e: BuildEvent): void {

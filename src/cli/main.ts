@@ -6,6 +6,7 @@ import { VERSION } from "../version.ts";
 import { commands, summaries } from "./commands/index.ts";
 import { parseFlags, type ParsedFlags } from "./flags.ts";
 import { logger, refreshLogLevel } from "./logger.ts";
+import { printOut } from "./output.ts";
 import { exitCodeOf, renderError } from "./render-error.ts";
 
 function rootHelp(): string {
@@ -68,11 +69,11 @@ async function dispatch(argv: string[]): Promise<void> {
   const { globals, name, rest } = splitGlobal(argv);
   applyGlobals(globals);
   if (globals.version && !name) {
-    writeSync(1, `kiln version ${VERSION}\n`);
+    printOut(`kiln version ${VERSION}\n`);
     return;
   }
   if (!name) {
-    writeSync(1, rootHelp());
+    printOut(rootHelp());
     return;
   }
   const loader = commands[name];
@@ -85,7 +86,7 @@ async function dispatch(argv: string[]): Promise<void> {
   const cmd: CommandDef<any> = await loader();
   const args = parseFlags(rest, (await resolve(cmd.args)) ?? {}, name);
   if (args.help || globals.help) {
-    writeSync(1, `${await renderUsage(cmd)}\n`);
+    printOut(`${await renderUsage(cmd)}\n`);
     return;
   }
   applyGlobals(args);

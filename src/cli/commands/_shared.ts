@@ -1,5 +1,3 @@
-import { writeSync } from "node:fs";
-import { errnoCode } from "../../errors.ts";
 import { Store } from "../../store/index.ts";
 import type { KilnArgDef } from "../flags.ts";
 import { logger } from "../logger.ts";
@@ -33,22 +31,8 @@ export function openStore(): Promise<Store> {
   });
 }
 
-/**
- * Write results to stdout (fd 1) synchronously: no Node stream set-up on the
- * start-up path, and nothing lost when kiln exits right after.
- */
-export function printOut(text: string | Uint8Array): void {
-  const bytes = typeof text === "string" ? Buffer.from(text) : text;
-  let off = 0;
-  while (off < bytes.length) {
-    try {
-      off += writeSync(1, bytes, off, bytes.length - off);
-    } catch (err) {
-      if (errnoCode(err) !== "EAGAIN") throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // stdout is a full non-blocking pipe
-    }
-  }
-}
+/** Results go to stdout through cli/output.ts (a closed stdout is dropped quietly). */
+export { printOut, stdoutClosed } from "../output.ts";
 
 /** Is fd 1 a terminal? (Checked lazily: node:tty is slow to load.) */
 export function stdoutIsTerminal(): boolean {

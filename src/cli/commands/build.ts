@@ -10,7 +10,7 @@ import type { KilnArgDef } from "../flags.ts";
 import { logger } from "../logger.ts";
 import { publishBuild, type RegistryStore } from "./_build-publish.ts";
 import { registryArgs, registryOptions } from "./_registry-args.ts";
-import { openStore, printOut } from "./_shared.ts";
+import { openStore, printOut, stdoutClosed } from "./_shared.ts";
 
 // Docker build flags kiln does not implement: using one is an error that says so.
 const NOT_YET = ["shm-size", "ulimit", "secret", "ssh", "output", "squash", "memory", "cpu-shares", "cpuset-cpus", "cgroup-parent", "isolation", "security-opt", "compress", "stream"];
@@ -118,7 +118,8 @@ export default defineCommand({
         {
           exec,
           emit,
-          isLive: (s) => progress.isLive(s),
+          // A closed stdout (cli/output.ts): RUN output is captured (and dropped) rather than fail the step.
+          isLive: (s) => progress.isLive(s) && !stdoutClosed(),
           onStages: (order) => progress.setStages(order),
           onStageDone: (s, failed) => progress.stageDone(s, failed),
           db,

@@ -4,6 +4,7 @@ import { defineCommand } from "citty";
 import { errnoCode, KilnError } from "../../errors.ts";
 import { checkDockerfile, dumpAst } from "../../dockerfile/index.ts";
 import type { KilnArgDef } from "../flags.ts";
+import { printOut } from "../output.ts";
 
 // `kiln check`: parse and validate a Dockerfile without building it, like
 // `docker build --check`: every error and build-check finding, one
@@ -60,7 +61,7 @@ export default defineCommand({
       target: typeof a.target === "string" ? a.target : undefined,
       buildArgs: buildArgs(a["build-arg"]),
     });
-    if (a["print-ast"] && result.parsed.ast.length > 0) process.stdout.write(`${dumpAst(result.parsed.ast)}\n`);
+    if (a["print-ast"] && result.parsed.ast.length > 0) printOut(`${dumpAst(result.parsed.ast)}\n`);
     const lines: { line: number; text: string }[] = [
       ...result.errors.map((e) => ({ line: e.range?.startLine ?? 0, text: e.located })),
       ...result.warnings.map((w) => ({ line: w.line, text: `${shown}:${w.line}: ${w.rule}: ${w.message}` })),

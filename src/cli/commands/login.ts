@@ -1,4 +1,5 @@
 import { writeSync } from "node:fs";
+import { printOut } from "../output.ts";
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
 import { login, normalizeRegistryHost } from "../../registry/index.ts";
@@ -48,6 +49,6 @@ export default defineCommand({
     if (!username || !password) throw new UsageError("Error: username and password are required");
     const where = await login(registry, { username, password }, registryOptions(args));
     writeSync(2, `Credentials saved in ${where}\n`);
-    writeSync(1, "Login Succeeded\n");
+    printOut("Login Succeeded\n");
   },
 });

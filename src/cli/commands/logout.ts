@@ -1,4 +1,4 @@
-import { writeSync } from "node:fs";
+import { printOut } from "../output.ts";
 import { defineCommand } from "citty";
 import { logout, normalizeRegistryHost } from "../../registry/index.ts";
 
@@ -11,6 +11,6 @@ export default defineCommand({
   async run({ args }) {
     const registry = normalizeRegistryHost(typeof args.server === "string" ? args.server : undefined);
     const removed = await logout(registry, { authFile: typeof args.authfile === "string" ? args.authfile : undefined });
-    writeSync(1, removed ? `Removing login credentials for ${registry}\n` : `Not logged in to ${registry}\n`);
+    printOut(removed ? `Removing login credentials for ${registry}\n` : `Not logged in to ${registry}\n`);
   },
 });

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { closeSync, openSync, readSync } from "node:fs";
 import { containerStore } from "./_containers.ts";
-import { printOut } from "./_shared.ts";
+import { printOut, stdoutClosed } from "./_shared.ts";
 
 /** Copy what `fd` holds from `offset` on to stdout; returns the new offset. */
 function drain(fd: number, offset: number): number {
@@ -32,7 +32,7 @@ export default defineCommand({
     try {
       let offset = drain(fd, 0);
       // Follow until the container has exited and its last bytes are out.
-      while (args.follow && containers.read(rec.config.id)?.state.status === "running") {
+      while (args.follow && !stdoutClosed() && containers.read(rec.config.id)?.state.status === "running") {
         await Bun.sleep(100);
         offset = drain(fd, offset);
       }
