@@ -5,6 +5,7 @@
 import type * as Stream from "node:stream";
 import type * as Zlib from "node:zlib";
 import { LayerError } from "../errors.ts";
+import { ZstdFrames } from "./zstd-frames.ts";
 
 export type DetectedCompression = "gzip" | "zstd" | "bzip2" | "xz" | "none";
 
@@ -15,9 +16,10 @@ const MAGIC: [DetectedCompression, number[]][] = [
   ["xz", [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
 ];
 
-/** The compression whose magic `head` starts with. */
+/** The compression whose magic `head` starts with (a zstd stream may start with a skippable frame, 0x184D2A5?). */
 export function detectCompression(head: Uint8Array): DetectedCompression {
   for (const [kind, magic] of MAGIC) if (magic.every((b, i) => head[i] === b)) return kind;
+  if ((head[0]! & 0xf0) === 0x50 && head[1] === 0x2a && head[2] === 0x4d && head[3] === 0x18) return "zstd";
   return "none";
 }
 
@@ -79,7 +81,8 @@ async function sniff(reader: ReturnType<typeof readerOf>): Promise<ReadableStrea
   const whole = pullStream(async () => head.shift() ?? (await reader.read()).value, (reason) => reader.cancel(reason));
   const kind = detectCompression(first);
   // Lazy: node:zlib and node:stream cost start-up time (scripts/lint.ts, SLOW_TO_LOAD).
-  if (kind === "gzip" || kind === "zstd") return throughZlib(whole, kind);
+  if (kind === "gzip") return throughZlib(whole, kind);
+  if (kind === "zstd") return throughZlib(checkedFrames(whole), kind);
   if (kind === "bzip2" || kind === "xz") return throughTool(whole, kind === "bzip2" ? ["bzip2", "-dc"] : ["xz", "-dc"]);
   return whole;
 }
@@ -115,6 +118,21 @@ function corruptData(kind: "gzip" | "zstd", err: Error): LayerError {
     cause: err,
     hint: "The file or blob is damaged or incomplete: fetch, pull or load it again.",
   });
+}
+
+/** The zstd input as it is, but an error when it is not whole frames (zstd-frames.ts: the decoder does not tell). */
+function checkedFrames(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const frames = new ZstdFrames();
+  const reader = input.getReader();
+  return pullStream(
+    async () => {
+      const r = await reader.read();
+      if (r.done) return void frames.end();
+      frames.push(r.value);
+      return r.value;
+    },
+    (reason) => reader.cancel(reason),
+  );
 }
 
 /** Pipe through an external decompressor; its failure (exit status) errors the stream. */
