@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { capture, type Captured } from "../src/util/spawn.ts";
 
 export const REPO = resolve(import.meta.dir, "..");
 export const SHARED: string | undefined = (() => {
@@ -69,11 +70,7 @@ export function kilnExe(): string {
   return exe;
 }
 
-export interface KilnResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
+export type KilnResult = Captured;
 
 /** Run the compiled kiln with a private store. */
 export async function runKiln(
@@ -82,19 +79,7 @@ export async function runKiln(
 ): Promise<KilnResult> {
   const env = cleanEnv(opts.env);
   if (opts.root) env.KILN_ROOT = opts.root;
-  const proc = Bun.spawn([kilnExe(), ...args], {
-    env,
-    cwd: opts.cwd,
-    stdin: opts.stdin === undefined ? "ignore" : new Blob([opts.stdin]),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { exitCode, stdout, stderr };
+  return capture([kilnExe(), ...args], { env, cwd: opts.cwd, stdin: opts.stdin });
 }
 
 function succeeds(argv: string[]): boolean {
