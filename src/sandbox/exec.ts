@@ -2,6 +2,7 @@
 // the process environment, the executable's path, the credentials, execve.
 // execve (rather than spawning a child) keeps the command as pid 1 of its pid
 // namespace, as in Docker, and leaves no kiln process behind in the container.
+import { applyUlimits, type Ulimit } from "./limits.ts";
 import { DEFAULT_PATH, type ExecProcess } from "./spec.ts";
 import { SysError, type Sys } from "./sys.ts";
 import { resolveUser, type ExecUser } from "./user.ts";
@@ -39,10 +40,11 @@ function failExec(sys: Sys, message: string, code: number): never {
 
 /**
  * Switch to the container user and exec the command (the working directory is
- * already set). Order matters: supplementary groups and gid while still root,
- * uid last (after setuid nothing else may be changed).
+ * already set). Order matters: resource limits while still root (raising a
+ * hard limit needs it), then supplementary groups and gid, uid last (after
+ * setuid nothing else may be changed).
  */
-export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | undefined, onReady: () => void = () => {}): never {
+export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | undefined, onReady: () => void = () => {}, ulimits: Ulimit[] = []): never {
   const user = resolveUser(proc.user, sys.readFile("/etc/passwd"), sys.readFile("/etc/group"));
   const env = processEnv(proc, user, hostname);
   const argv0 = proc.argv[0];
@@ -54,6 +56,8 @@ export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | unde
   sys.resetSignals();
   // The terminal, when there is one, becomes the controlling terminal of a new session.
   if (proc.tty) sys.takeTerminal(0);
+  // As late as possible: a low limit (data, nofile) must not trip up kiln itself before execve.
+  applyUlimits(sys, ulimits);
   try {
     sys.setgroups(user.groups);
   } catch (err) {

@@ -32,6 +32,7 @@ function openLibc() {
     signal: { args: [i32, p], returns: p },
     execve: { args: [p, p, p], returns: i32 },
     dup2: { args: [i32, i32], returns: i32 },
+    prlimit: { args: [i32, i32, p, p], returns: i32 },
     __errno_location: { args: [], returns: p },
   }).symbols;
 }
@@ -64,6 +65,7 @@ const TIOCSCTTY = 0x540e;
 const TIOCSWINSZ = 0x5414;
 const TIOCSPTLCK = 0x40045431;
 const TIOCGPTN = 0x80045430;
+const RLIM_INFINITY = 0xffff_ffff_ffff_ffffn;
 const SYS_PIDFD_OPEN = 434;
 const SYS_PIDFD_GETFD = 438;
 
@@ -234,6 +236,19 @@ export class LibcSys extends NodeFileOps implements Sys {
 
   setCloexec(fd: number): void {
     check(this.l.fcntl(fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */), "fcntl F_SETFD", String(fd));
+  }
+
+  // struct rlimit { rlim_t rlim_cur, rlim_max } (u64 each); pid 0 is this process.
+  getrlimit(resource: number): { soft: number; hard: number } {
+    const lim = new BigUint64Array(2);
+    check(this.l.prlimit(0, resource, null, lim), "prlimit", String(resource));
+    const n = (v: bigint) => (v === RLIM_INFINITY ? -1 : Number(v));
+    return { soft: n(lim[0]!), hard: n(lim[1]!) };
+  }
+
+  setrlimit(resource: number, soft: number, hard: number): void {
+    const v = (n: number) => (n === -1 ? RLIM_INFINITY : BigInt(n));
+    check(this.l.prlimit(0, resource, new BigUint64Array([v(soft), v(hard)]), null), "prlimit", String(resource));
   }
 
   resetSignals(): void {

@@ -53,7 +53,7 @@ export function setupContainer(sys: Sys, spec: InitSpec & { process: ExecProcess
   //    mount-point stubs for these and for the bind-mounted files come from the
   //    init layer (a lower dir), so none of them lands in the upper dir.
   mountProc(sys, root);
-  mountDev(sys, root, { devptsGid: spec.devptsGid });
+  mountDev(sys, root, { devptsGid: spec.devptsGid, shmSize: spec.shmSize });
   if (spec.process.tty) handOverTerminal(sys, spec, openContainerTerminal(sys, root));
   mountSys(sys, root);
   bindFiles(sys, root, scratch);
@@ -80,8 +80,8 @@ export function setupContainer(sys: Sys, spec: InitSpec & { process: ExecProcess
   sys.chdir(spec.process.cwd);
   // 9. The status pipe must not leak into the command: close it at execve.
   sys.setCloexec(spec.statusFd);
-  // 10. Credentials, then execve: this process becomes the command.
-  return execProcess(sys, spec.process, spec.hostname, () => report(sys, spec, { ready: true }));
+  // 10. Resource limits, credentials, then execve: this process becomes the command.
+  return execProcess(sys, spec.process, spec.hostname, () => report(sys, spec, { ready: true }), spec.ulimits);
 }
 
 /**

@@ -2,6 +2,7 @@
 // in order (init.ts says why that order). All paths are host paths of the
 // merged root, before pivot_root.
 import { SandboxError } from "../errors.ts";
+import { shmSizeOption } from "./limits.ts";
 import { planOverlayMount } from "./overlay.ts";
 import type { OverlaySpec, ScratchSpec } from "./spec.ts";
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_STRICTATIME, SysError, type Sys } from "./sys.ts";
@@ -45,9 +46,10 @@ export function mountProc(sys: Sys, root: string): void {
 
 /**
  * A minimal /dev on a tmpfs: host devices bind-mounted, a private devpts
- * instance (ptmx points into it), /dev/shm and the fd links.
+ * instance (ptmx points into it), /dev/shm (`shmSize` bytes, 64 MiB by
+ * default) and the fd links.
  */
-export function mountDev(sys: Sys, root: string, opts: { devptsGid?: number }): void {
+export function mountDev(sys: Sys, root: string, opts: { devptsGid?: number; shmSize?: number }): void {
   const dev = `${root}/dev`;
   sys.mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
   for (const name of DEVICES) {
@@ -59,7 +61,7 @@ export function mountDev(sys: Sys, root: string, opts: { devptsGid?: number }): 
   sys.mount("devpts", `${dev}/pts`, "devpts", MS_NOSUID | MS_NOEXEC, `newinstance,ptmxmode=0666,mode=0620${gid}`);
   sys.symlink("pts/ptmx", `${dev}/ptmx`);
   sys.mkdir(`${dev}/shm`, 0o1777);
-  sys.mount("shm", `${dev}/shm`, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+  sys.mount("shm", `${dev}/shm`, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, `mode=1777,${shmSizeOption(opts.shmSize)}`);
   const links: [string, string][] = [["/proc/self/fd", "fd"], ["/proc/self/fd/0", "stdin"], ["/proc/self/fd/1", "stdout"], ["/proc/self/fd/2", "stderr"], ["/proc/kcore", "core"]];
   for (const [target, name] of links) sys.symlink(target, `${dev}/${name}`);
 }

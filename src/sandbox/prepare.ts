@@ -118,6 +118,8 @@ export function prepareInit(spec: ContainerSpec, runtime: string): InitSpec {
     network: spec.network,
     mounts: (spec.mounts ?? []).map((m) => ({ source: m.source, target: posix.normalize(m.target), readonly: m.readonly === true })),
     devptsGid: gidMapped(TTY_GID) ? TTY_GID : undefined,
+    shmSize: spec.shmSize,
+    ulimits: spec.ulimits,
   };
   writeFileSync(join(runtime, "spec.json"), JSON.stringify(init));
   return init;

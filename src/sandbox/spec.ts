@@ -1,6 +1,7 @@
 // What a container is (ContainerSpec, the contract other modules use) and what
 // kiln's init receives inside the namespaces (InitSpec: the container spec with
 // every host-side decision already taken, so the init only executes it).
+import type { Ulimit } from "./limits.ts";
 
 /** A process to exec in the container. */
 export interface ExecProcess {
@@ -34,6 +35,10 @@ export interface ContainerSpec {
   extraHosts?: { host: string; ip: string }[];
   /** Other images mounted read-only (for COPY --from): name → lower dirs top-most first. */
   extraRootfs?: Record<string, string[]>;
+  /** Size of /dev/shm in bytes (--shm-size; default 64 MiB). Exec containers only. */
+  shmSize?: number;
+  /** Resource limits set just before the command is exec'd (--ulimit). Exec containers only. */
+  ulimits?: Ulimit[];
 }
 
 /**
@@ -96,6 +101,9 @@ export interface InitSpec {
   mounts: { source: string; target: string; readonly: boolean }[];
   /** gid of the "tty" group for devpts, when mapped in this user namespace. */
   devptsGid?: number;
+  /** /dev/shm size in bytes (default 64 MiB). */
+  shmSize?: number;
+  ulimits?: Ulimit[];
 }
 
 /** What the init reports on the status channel, one JSON object per line. */

@@ -59,6 +59,10 @@ export interface Sys {
   /** Die with SIGKILL when the parent process dies. */
   setParentDeathSignal(signal: number): void;
   setCloexec(fd: number): void;
+  /** The process's resource limit (RLIMIT_* number); -1 is unlimited. */
+  getrlimit(resource: number): { soft: number; hard: number };
+  /** Set a resource limit of this process (prlimit); -1 is unlimited. */
+  setrlimit(resource: number, soft: number, hard: number): void;
   /** SIGPIPE and SIGXFSZ back to their defaults: Bun ignores them, and ignored signals survive execve. */
   resetSignals(): void;
   /** Replace this process; returns only by throwing. */

@@ -99,6 +99,17 @@ export class FakeSys implements Sys {
   setCloexec(fd: number): void {
     this.call(`setCloexec ${fd}`, "setCloexec");
   }
+  /** RLIMIT_* number → [soft, hard]; unset ones read as 1024:4096. */
+  readonly rlimits = new Map<number, [number, number]>();
+  getrlimit(resource: number): { soft: number; hard: number } {
+    this.call(`getrlimit ${resource}`, "getrlimit");
+    const [soft, hard] = this.rlimits.get(resource) ?? [1024, 4096];
+    return { soft, hard };
+  }
+  setrlimit(resource: number, soft: number, hard: number): void {
+    this.call(`setrlimit ${resource} ${soft}:${hard}`, "setrlimit");
+    this.rlimits.set(resource, [soft, hard]);
+  }
   resetSignals(): void {
     this.call("resetSignals", "resetSignals");
   }

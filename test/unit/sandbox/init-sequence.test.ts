@@ -119,6 +119,12 @@ describe("container init sequence (fake Sys)", () => {
       expect(at(sys, `mount bind ${R}/dev/pts/0 ${R}/dev/console`)).toBeGreaterThan(-1);
       expect(at(sys, "takeTerminal 0")).toBeLessThan(at(sys, "setuid"));
     }],
+    ["/dev/shm is 64 MiB by default", {}, {}, (sys) => expect(sys.calls).toContain(`mount tmpfs shm ${R}/dev/shm flags=0xe mode=1777,size=65536k`)],
+    ["--shm-size sets the size of /dev/shm", { shmSize: 128 * 1024 * 1024 }, {}, (sys) => expect(sys.calls).toContain(`mount tmpfs shm ${R}/dev/shm flags=0xe mode=1777,size=131072k`)],
+    ["--ulimit: set after pivot_root, before credentials change", { ulimits: [{ name: "nofile", soft: 1024, hard: 2048 }, { name: "core", soft: -1, hard: -1 }] }, {}, (sys) => {
+      expect(at(sys, "setrlimit 7 1024:2048")).toBeGreaterThan(at(sys, "pivotRoot"));
+      expect(at(sys, "setrlimit 4 -1:-1")).toBeLessThan(at(sys, "setgroups"));
+    }],
   ];
   for (const [name, over, proc, check] of rows) {
     test(name, () => {
