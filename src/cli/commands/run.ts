@@ -7,6 +7,8 @@ import {
   ContainerStore,
   mergeEnv,
   parseEnvFile,
+  parseShmSize,
+  parseUlimits,
   parseVolume,
   resolveCommand,
   runRecorded,
@@ -32,6 +34,8 @@ const args = {
   tty: { type: "boolean", alias: ["t"], description: "Allocate a pseudo-TTY" },
   hostname: { type: "string", alias: ["h"], description: "Container host name", valueHint: "string" },
   detach: { type: "boolean", alias: ["d"], description: "Run container in background and print container ID" },
+  "shm-size": { type: "string", description: "Size of /dev/shm (e.g. 64m, 1g; default 64m)", valueHint: "bytes" },
+  ulimit: { type: "string", multiple: true, description: "Ulimit options (NAME=SOFT[:HARD], e.g. nofile=1024:2048)", valueHint: "ulimit" },
   image: { type: "positional", description: "Image to run" },
   command: { type: "positional", rest: true, required: false, description: "Command and arguments" },
 } as const satisfies Record<string, KilnArgDef>;
@@ -62,6 +66,8 @@ export default defineCommand({
   async run({ args: a }) {
     if (a.detach && a.rm) logger.debug("--rm with -d: the container is removed when it exits");
     if (a.tty && a.interactive && !process.stdin.isTTY) throw new UsageError("the input device is not a TTY", { hint: "Run without -t, or from a terminal." });
+    const shmSize = a["shm-size"] === undefined ? undefined : parseShmSize(String(a["shm-size"]));
+    const ulimits = parseUlimits(list(a.ulimit));
     const store = await openStore();
     // The store is only needed to set the container up: let go of it (and of
     // its lock, which `kiln prune` waits for) before the container runs.
@@ -91,6 +97,8 @@ export default defineCommand({
         network: a.network as "host" | "none",
         hostname: a.hostname as string | undefined,
         mounts,
+        ...(shmSize !== undefined ? { shmSize } : {}),
+        ...(ulimits.length > 0 ? { ulimits } : {}),
       };
       const rec = containers.create({
         id,
