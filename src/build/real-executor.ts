@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { BuildError, KilnError } from "../errors.ts";
 import { chainIds, EMPTY_LAYER_DIFF_ID, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, type Digest, type Platform } from "../image/index.ts";
 import { applyVolumeRules, diffUpperDir, encodeLayer, gzipParallel, missingInLowers, type LayerCompression } from "../layer/index.ts";
-import { runContainer, type ContainerSpec } from "../sandbox/index.ts";
+import { runContainer, type ContainerSpec, type Ulimit } from "../sandbox/index.ts";
 import { removeTree, type ImageRecord, type Store } from "../store/index.ts";
 import { overlayXattrNamespace } from "../util/userns.ts";
 import { childImageConfig, type BaseImage, type CommitRequest, type CopyRequest, type CopyResult, type Executor, type RunRequest, type RunResult, type StepLayer } from "./executor.ts";
@@ -25,6 +25,13 @@ export interface RealExecutorOptions {
   /** Clamp layer timestamps (SOURCE_DATE_EPOCH). */
   sourceDateEpoch?: number;
   pull?: (ref: string, platform: Platform) => Promise<ImageRecord>;
+  /**
+   * Every RUN container's /dev/shm size and ulimits (build --shm-size, --ulimit).
+   * Options of the executor, not of the steps: as in Docker they are host
+   * settings that never enter a cache key.
+   */
+  shmSize?: number;
+  ulimits?: Ulimit[];
 }
 
 function newContainerId(): string {
@@ -66,7 +73,8 @@ export class RealExecutor implements Executor {
     const id = newContainerId();
     req.onStart(id);
     const io: Io = req.output === "inherit" ? { stdin: "ignore", stdout: "inherit", stderr: "inherit" } : { stdin: "ignore", stdout: "pipe", stderr: "pipe" };
-    const r = await this.inContainer(parent, { id, process: { kind: "exec", argv: req.argv, env: req.env, cwd: req.cwd, user: req.user }, network: req.network, mounts: req.mounts, extraHosts: req.extraHosts }, io, req.volumes);
+    const limits = { shmSize: this.opts.shmSize, ulimits: this.opts.ulimits };
+    const r = await this.inContainer(parent, { id, process: { kind: "exec", argv: req.argv, env: req.env, cwd: req.cwd, user: req.user }, network: req.network, mounts: req.mounts, extraHosts: req.extraHosts, ...limits }, io, req.volumes);
     return { ...r, containerId: id };
   }
 

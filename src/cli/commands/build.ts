@@ -5,6 +5,7 @@ import { UsageError } from "../../errors.ts";
 import { BuildDb, CacheExecutor, ClassicProgress, parseCacheOption, prepareContext, RealExecutor, RegistryCache, runBuild, type BuildEvent, type Executor } from "../../build/index.ts";
 import { formatPlatform, type Digest, type Platform } from "../../image/index.ts";
 import type { RegistryOptions } from "../../registry/index.ts";
+import { parseShmSize, parseUlimits } from "../../sandbox/index.ts";
 import { removeTree, type Store } from "../../store/index.ts";
 import type { KilnArgDef } from "../flags.ts";
 import { logger } from "../logger.ts";
@@ -13,7 +14,7 @@ import { registryArgs, registryOptions } from "./_registry-args.ts";
 import { openStore, printOut, stdoutClosed } from "./_shared.ts";
 
 // Docker build flags kiln does not implement: using one is an error that says so.
-const NOT_YET = ["shm-size", "ulimit", "secret", "ssh", "output", "squash", "memory", "cpu-shares", "cpuset-cpus", "cgroup-parent", "isolation", "security-opt", "compress", "stream"];
+const NOT_YET = ["secret", "ssh", "output", "squash", "memory", "cpu-shares", "cpuset-cpus", "cgroup-parent", "isolation", "security-opt", "compress", "stream"];
 
 export default defineCommand({
   meta: { name: "build", description: "Build an image from a Dockerfile" },
@@ -37,6 +38,8 @@ export default defineCommand({
     "add-host": { type: "string", multiple: true, valueHint: "host:ip", description: "Add a host to /etc/hosts of RUN steps; repeatable" },
     rm: { type: "boolean", description: "Remove intermediate containers (always done)" },
     "force-rm": { type: "boolean", description: "Always remove intermediate containers (always done)" },
+    "shm-size": { type: "string", valueHint: "bytes", description: "Size of /dev/shm of RUN containers (e.g. 64m, 1g; default 64m)" },
+    ulimit: { type: "string", multiple: true, valueHint: "NAME=SOFT[:HARD]", description: "Ulimit options of RUN containers (e.g. nofile=1024:2048); repeatable" },
     ...Object.fromEntries(NOT_YET.map((f) => [f, { type: "string", description: "(not supported yet)" } satisfies KilnArgDef])),
     context: { type: "positional", valueHint: "PATH | - ", description: "Build context: a directory, a tar file, or - (stdin)" },
   },
@@ -54,6 +57,8 @@ export default defineCommand({
       if (i <= 0) throw new UsageError(`invalid --add-host "${h}": expected host:ip`);
       return { host: h.slice(0, i), ip: h.slice(i + 1) };
     });
+    const shmSize = args["shm-size"] === undefined ? undefined : parseShmSize(String(args["shm-size"]));
+    const ulimits = parseUlimits(list(args.ulimit));
     const cacheFrom = list(args["cache-from"]).map((v) => parseCacheOption(v, "cache-from"));
     const cacheTo = list(args["cache-to"]).map((v) => parseCacheOption(v, "cache-to"));
     const tags = list(args.tag);
@@ -96,6 +101,8 @@ export default defineCommand({
         gzipLevel: /^[1-9]$/.test(process.env.KILN_GZIP_LEVEL ?? "") ? Number(process.env.KILN_GZIP_LEVEL) : undefined,
         sourceDateEpoch: /^\d+$/.test(process.env.SOURCE_DATE_EPOCH ?? "") ? Number(process.env.SOURCE_DATE_EPOCH) : undefined,
         pull: (ref, platform) => pullForBuild(registryStore, ref, platform, regOpts),
+        shmSize,
+        ulimits: ulimits.length > 0 ? ulimits : undefined,
       });
       const cache = await opening;
       const cached = cache && new CacheExecutor(real, cache, store);
