@@ -110,7 +110,7 @@ export function applyUlimits(sys: Sys, ulimits: Ulimit[]): void {
       throw new SandboxError("E_SANDBOX", `cannot set ulimit ${u.name}=${formatLimit(u.soft)}:${formatLimit(u.hard)}: the hard limit may not be raised above the current maximum of ${formatLimit(max)}`, {
         hint: max === nrOpen
           ? `ask for at most ${max} (the kernel's fs.nr_open)`
-          : `ask for at most ${formatLimit(max)}, or raise the hard limit before starting kiln (ulimit -H, limits.conf): without root kiln can only lower it`,
+          : `ask for at most ${formatLimit(max)}, or raise the hard limit before starting kiln (ulimit -H, limits.conf): raising it needs CAP_SYS_RESOURCE on the host, which rootless kiln never has`,
       });
     }
   }

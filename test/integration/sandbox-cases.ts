@@ -119,6 +119,18 @@ export function processesWith(needle: string): number[] {
   return out;
 }
 
+/** This process's hard limit of open files (a container starts from it). */
+export function hostHardNofile(): number {
+  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"))!;
+  return Number(line.trim().split(/\s+/)[4]);
+}
+
+/** Does this process have CAP_SYS_RESOURCE (bit 24), which raising a hard limit needs? */
+export function hasSysResource(): boolean {
+  const cap = readFileSync("/proc/self/status", "utf8").match(/^CapEff:\s*([0-9a-f]+)$/m)?.[1] ?? "0";
+  return (BigInt(`0x${cap}`) & (1n << 24n)) !== 0n;
+}
+
 /** Resolve when `stream` has produced a chunk containing `marker`; returns all text read so far. */
 export async function waitForOutput(stream: ReadableStream<Uint8Array>, marker: string): Promise<{ text: string; rest: Promise<string> }> {
   const reader = stream.getReader();
@@ -293,6 +305,23 @@ export function containerCases(expect: typeof import("bun:test").expect): Case[]
       check: (r) => {
         expect(r.exitCode).toBe(0);
         expect(r.stdout).toBe("/dev/pts/0\r\n");
+      },
+    },
+    {
+      name: "ulimits and the /dev/shm size reach the command",
+      argv: ["sh", "-c", "ulimit -n; ulimit -Hn; df -k /dev/shm | tail -n 1 | awk '{print $2}'"],
+      over: () => ({ ulimits: [{ name: "nofile", soft: 100, hard: 200 }], shmSize: 8 * 1024 * 1024 }),
+      check: (r) => expect([r.exitCode, r.stdout]).toEqual([0, "100\n200\n8192\n"]),
+    },
+    {
+      name: "raising a hard limit needs CAP_SYS_RESOURCE on the host; without it the error names the limit and the maximum",
+      argv: ["sh", "-c", "ulimit -Hn"],
+      over: () => ({ ulimits: [{ name: "nofile", soft: 1024, hard: hostHardNofile() + 1000 }] }),
+      check: (r, c) => {
+        const hard = hostHardNofile();
+        if (c.mode === "root" && hasSysResource()) return expect([r.exitCode, r.stdout]).toEqual([0, `${hard + 1000}\n`]);
+        expect(r.exitCode).toBe(125);
+        expect(r.stderr).toContain(`"message":"cannot set ulimit nofile=1024:${hard + 1000}: the hard limit may not be raised above the current maximum of ${hard}"`);
       },
     },
   ];
