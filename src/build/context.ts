@@ -184,8 +184,8 @@ export class BuildContext implements SourceTree {
     return rel === "" ? this.root : `${this.root}/${rel}`;
   }
 
-  /** The created_by hash of one source: `file:<hash>` for a file, `dir:<hash>` for a directory. */
-  sourceHash(source: SourceEntry): string {
+  /** The created_by hash of one source: `file:<hash>` for a file, `dir:<hash>` for a directory (only the `only` paths below it, if given). */
+  sourceHash(source: SourceEntry, only?: ReadonlySet<string>): string {
     const e = this.lookup(source.rel);
     if (!e) throw new BuildError("E_BUILD_CONTEXT", `${source.rel} vanished from the build context while building`);
     if (e.kind !== "dir") return `file:${this.hashOf(e)}`;
@@ -194,7 +194,7 @@ export class BuildContext implements SourceTree {
     // context tar does not carry (a dangling link, an implied directory) "hashes" to itself.
     return dirSourceHash(
       this.walk(e.rel)
-        .filter((x) => x.rel !== "")
+        .filter((x) => x.rel !== "" && (!only || x.rel === e.rel || only.has(x.rel)))
         .map((x) => {
           if (x.kind !== "symlink") return this.hashOf(x);
           const target = this.resolve(x.rel);

@@ -8,6 +8,7 @@
 import type { ContainerConfig, Descriptor, Digest, HistoryEntry, ImageConfig, Platform } from "../image/index.ts";
 import type { CopyItem, ModeSpec } from "../layer/index.ts";
 import type { ImageRecord } from "../store/index.ts";
+import type { CopySelect } from "./copy-select.ts";
 
 /** A layer a step produced (absent when the step changed nothing: Docker's empty layer). */
 export interface StepLayer {
@@ -55,6 +56,10 @@ export interface CopyRequest {
   items?: CopyItem[];
   /** ADD: per item, unpack it when it is a local archive. */
   extract?: boolean[];
+  /** COPY --parents: per item, the directory below `dest` it goes into (null: `dest` itself, as usual). */
+  at?: (string | null)[];
+  /** COPY --parents / --exclude, for the --from sources planned inside the copy op. */
+  select?: CopySelect;
   /** COPY --from: the image whose root holds the sources, and the source paths to resolve in it. */
   from?: { image: ImageRecord; sources: string[]; description: string };
   /** The same COPY ran before with other sources: its cache key, and which context files changed since (step-copy-reuse.ts). */

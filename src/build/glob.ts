@@ -3,6 +3,9 @@
  * classic builder applies to every path of the context relative to its root:
  * `*` and `?` never cross "/", `[a-z]` / `[^a-z]` classes, `\` escapes the
  * next character. A malformed pattern matches nothing (Docker ignores the error).
+ * COPY --parents (BuildKit) also takes `**` as a whole path segment: any
+ * number of directories, none included (`**` then `/package.json` matches
+ * `package.json` and `a/b/package.json`), as .dockerignore patterns do.
  */
 
 /** Docker's containsWildcards: an unescaped `*`, `?` or `[`. */
@@ -25,14 +28,22 @@ function escapeClassChar(ch: string): string {
   return ch === "-" ? "\\-" : escapeRe(ch);
 }
 
-/** Compile a Go filepath.Match pattern to an anchored RegExp; undefined if the pattern is malformed. */
-export function compileGoPattern(pattern: string): RegExp | undefined {
+/**
+ * Compile a Go filepath.Match pattern to an anchored RegExp; undefined if the
+ * pattern is malformed. `doubleStar`: a `**` segment spans directories.
+ */
+export function compileGoPattern(pattern: string, opts: { doubleStar?: boolean } = {}): RegExp | undefined {
   let re = "^";
   let i = 0;
   const n = pattern.length;
   while (i < n) {
     const ch = pattern[i]!;
-    if (ch === "*") {
+    const segmentStart = i === 0 || pattern[i - 1] === "/";
+    if (opts.doubleStar && ch === "*" && pattern[i + 1] === "*" && segmentStart && (i + 2 === n || pattern[i + 2] === "/")) {
+      // `**` then `/` is zero or more directories; a final `**` is anything below.
+      re += i + 2 === n ? ".*" : "(?:.*/)?";
+      i += 3;
+    } else if (ch === "*") {
       re += "[^/]*";
       i++;
     } else if (ch === "?") {
@@ -100,7 +111,7 @@ function compileClass(p: string, start: number): { re: string; end: number } | u
 }
 
 /** filepath.Match(pattern, name): false for a malformed pattern. */
-export function matchGoPattern(pattern: string, name: string): boolean {
-  return compileGoPattern(pattern)?.test(name) ?? false;
+export function matchGoPattern(pattern: string, name: string, opts: { doubleStar?: boolean } = {}): boolean {
+  return compileGoPattern(pattern, opts)?.test(name) ?? false;
 }
 

@@ -89,9 +89,10 @@ export class ImageTree implements SourceTree {
     return hashEntry({ name: e.rel, kind: e.kind, perm: e.perm, size: e.size, uid: e.uid, gid: e.gid, uname, gname, link: e.link }, this.pathOf(e.rel));
   }
 
-  sourceHash(source: SourceEntry): string {
+  /** `only`: the paths below a directory source that count (COPY --exclude). */
+  sourceHash(source: SourceEntry, only?: ReadonlySet<string>): string {
     const e = this.lookup(source.rel)!;
     if (e.kind !== "dir") return `file:${this.hashOf(e)}`;
-    return dirSourceHash(this.walk(e.rel).filter((x) => x.rel !== "").map((x) => this.hashOf(this.lookup(x.rel)!)));
+    return dirSourceHash(this.walk(e.rel).filter((x) => x.rel !== "" && (!only || x.rel === e.rel || only.has(x.rel))).map((x) => this.hashOf(this.lookup(x.rel)!)));
   }
 }

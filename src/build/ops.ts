@@ -10,9 +10,10 @@ import { lstatSync, writeFileSync } from "node:fs";
 import { BuildError } from "../errors.ts";
 import { copyIntoRoot, extractArchive, isArchiveFile, lexicalClean, makeDirInRoot, type CopyReuse } from "../layer/index.ts";
 import { resolveChown } from "./chmod-chown.ts";
-import { checkDestination, planSources } from "./copy-plan.ts";
+import { checkDestination, copiedItems, planSources } from "./copy-plan.ts";
 import type { CopyRequest } from "./executor.ts";
 import { ImageTree } from "./image-tree.ts";
+import { joinClean } from "./state.ts";
 
 export const COPY_OP = "build.copy";
 export const MKDIR_OP = "build.mkdir";
@@ -61,15 +62,18 @@ export async function copyOp(payload: unknown, ctx: OpContext): Promise<void> {
   const identity = p.from && !p.chown ? undefined : resolveChown(ctx.rootfs, p.chown);
   let items = p.items ?? [];
   let extract = p.extract ?? [];
+  let at = p.at ?? [];
   let hashes: string[] | undefined;
   if (p.from) {
     const root = ctx.extra[p.from.name];
     if (!root) throw new BuildError("E_INTERNAL", `copy op: ${p.from.description} is not mounted`);
-    const planned = planSources(new ImageTree(root, p.from.description), p.from.sources, p.cmd);
+    const planned = planSources(new ImageTree(root, p.from.description), p.from.sources, p.cmd, p.select);
     checkDestination(p.cmd, planned.length + items.length, p.rawDest);
-    items = [...planned.map((x) => x.item), ...items];
+    const fromItems = planned.flatMap(copiedItems);
+    items = [...fromItems.map((x) => x.item), ...items];
+    at = [...fromItems.map((x) => x.at), ...at];
     hashes = planned.map((x) => x.hash);
-    extract = [...planned.map(() => false), ...extract];
+    extract = [...fromItems.map(() => false), ...extract];
   }
   const warnings: string[] = [];
   const root = copyRoot(ctx, p);
@@ -78,7 +82,8 @@ export async function copyOp(payload: unknown, ctx: OpContext): Promise<void> {
     if (extract[i] && item.kind === "file" && (await isArchiveFile(item.path))) {
       await extractArchive(ctx.rootfs, item.path, p.dest, (w) => warnings.push(w));
     } else {
-      copyIntoRoot(root, { dest: p.dest, items: [item], identity, chmod: p.chmod, reuse }, (w) => warnings.push(w));
+      const dest = typeof at[i] === "string" ? `${joinClean(p.dest, at[i]!)}/` : p.dest;
+      copyIntoRoot(root, { dest, items: [item], identity, chmod: p.chmod, reuse }, (w) => warnings.push(w));
     }
   }
   writeFileSync(p.resultPath, JSON.stringify({ hashes, warnings }));

@@ -10,7 +10,8 @@ import type { AddInstruction, CopyInstruction } from "../dockerfile/index.ts";
 import type { CopyItem } from "../layer/index.ts";
 import type { ImageRecord } from "../store/index.ts";
 import { parseChmod } from "./chmod-chown.ts";
-import { checkDestination, cleanSourcePath, copyComment, noSourceFiles, normalizeDest, planSource } from "./copy-plan.ts";
+import { checkDestination, cleanSourcePath, copiedItems, copyComment, noSourceFiles, normalizeDest, planSource } from "./copy-plan.ts";
+import type { CopySelect } from "./copy-select.ts";
 import { downloadSource, isUrl } from "./download.ts";
 import { hashEntryBytes } from "./source-hash.ts";
 import { findCopyReuse } from "./step-copy-reuse.ts";
@@ -24,15 +25,20 @@ function unsupported(inst: CopyInstruction | AddInstruction, what: string): Buil
 /** Run one COPY/ADD in `runner`'s stage. */
 export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | AddInstruction): Promise<void> {
   const { env, state } = runner;
-  if (inst.exclude.length > 0) throw unsupported(inst, "--exclude");
-  if (inst.kind === "COPY" && inst.parents) throw unsupported(inst, "--parents");
   const cmd = inst.kind;
   const dest = normalizeDest(state.config.WorkingDir, inst.dest);
   const chmod = inst.chmod ? parseChmod(inst.chmod) : undefined;
-  const extra: Record<string, string> = { ...(inst.chmod ? { chmod: inst.chmod } : {}) };
+  const select: CopySelect = { parents: inst.kind === "COPY" && inst.parents, exclude: inst.exclude };
+  // BuildKit-only flags: part of the cache key (the history text stays the classic builder's).
+  const extra: Record<string, string> = {
+    ...(inst.chmod ? { chmod: inst.chmod } : {}),
+    ...(select.parents ? { parents: "true" } : {}),
+    ...(inst.exclude.length > 0 ? { exclude: JSON.stringify(inst.exclude) } : {}),
+  };
 
   const items: CopyItem[] = [];
   const extract: boolean[] = [];
+  const at: (string | null)[] = [];
   const hashes: string[] = [];
   const sources: Record<string, string> = {};
   let tmp: string | undefined;
@@ -43,6 +49,7 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
     await Bun.write(path, c.content, { mode: 0o644 });
     items.push({ path, name: c.name, kind: "file", perm: 0o644, mtime: Math.floor(Date.now() / 1000) });
     extract.push(false);
+    at.push(null);
     const hash = `file:${hashEntryBytes({ name: c.name, kind: "file", perm: 0o644, size: Buffer.byteLength(c.content), uid: 0, gid: 0, uname: "", gname: "" }, Buffer.from(c.content))}`;
     hashes.push(hash);
     sources[`<<${c.name}`] = hash;
@@ -56,7 +63,7 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
       config: state.config,
       extra,
       perform: async (parent) => {
-        const r = await env.exec.copy(parent, { cmd, dest, rawDest: inst.dest, chown: inst.chown, chmod, items, extract, from: { ...from, sources: paths } });
+        const r = await env.exec.copy(parent, { cmd, dest, rawDest: inst.dest, chown: inst.chown, chmod, items, extract, select, from: { ...from, sources: paths } });
         const comment = copyComment(cmd, inst.chown, [...(r.hashes ?? []), ...hashes], inst.dest);
         return { layer: r.layer, createdBy: nopCreatedBy(state.config, comment, "joined") };
       },
@@ -72,23 +79,27 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
       const d = await downloadSource(src, tmp, inst.checksum);
       items.push(d.item);
       extract.push(false);
+      at.push(null);
       hashes.push(d.hash);
       sources[src] = d.hash;
       continue;
     }
     if (/^git@|\.git(#.*)?$/.test(src)) throw unsupported(inst, "of a git repository");
     const ctx = env.context();
-    for (const p of planSource(ctx, src, cmd)) {
-      items.push(p.item);
-      extract.push(unpack);
+    for (const p of planSource(ctx, src, cmd, select)) {
+      for (const c of copiedItems(p)) {
+        items.push(c.item);
+        extract.push(unpack && c.item === p.item);
+        at.push(c.at);
+      }
       hashes.push(p.hash);
       if (p.item.kind === "file") sources[p.rel] = p.hash;
-      else for (const e of ctx.walk(p.rel)) if (e.rel !== p.rel) sources[e.rel] = ctx.hashOf(e);
+      else for (const e of p.kept ?? ctx.walk(p.rel)) if (e.rel !== p.rel) sources[e.rel] = ctx.hashOf(ctx.lookup(e.rel)!);
     }
   }
   // All sources together, as Docker counts them: one wildcard matching nothing is fine, all of them is not.
-  if (items.length === 0) throw noSourceFiles(cmd);
-  checkDestination(cmd, items.length, inst.dest);
+  if (hashes.length === 0) throw noSourceFiles(cmd);
+  checkDestination(cmd, hashes.length, inst.dest);
   const createdBy = nopCreatedBy(state.config, copyComment(cmd, inst.chown, hashes, inst.dest), "joined");
   await runner.commitStep({
     command: createdBy,
@@ -100,7 +111,7 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
       const reuse = cmd === "COPY" && parent && env.contextDir !== undefined && !env.noCache
         ? findCopyReuse(env.stepLog, { parent: parent.id, command: createdBy, config: state.config, extra, sources }, env.context().root)
         : undefined;
-      return { layer: (await env.exec.copy(parent, { cmd, dest, rawDest: inst.dest, chown: inst.chown, chmod, items, extract, reuse })).layer };
+      return { layer: (await env.exec.copy(parent, { cmd, dest, rawDest: inst.dest, chown: inst.chown, chmod, items, extract, at, reuse })).layer };
     },
   }, state);
 }

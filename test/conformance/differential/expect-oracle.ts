@@ -72,12 +72,25 @@ function parents(dest: string, files: string[], dirs: string[]): Pick<HandWritte
   };
 }
 
+/**
+ * COPY --exclude (Dockerfile reference, dockerfile:1.19): .dockerignore
+ * patterns, matched below a directory source, or against a wildcard match's
+ * path in the context; `!` re-includes. Kept dirs keep their modes.
+ */
+function excluded(dest: string, files: string[], dirs: string[]): Pick<HandWritten, "base" | "why" | "files" | "dirs"> {
+  return { ...parents(dest, files, dirs), why: "COPY --exclude as the Dockerfile reference describes it (.dockerignore pattern syntax)" };
+}
+
 /** Expected results, keyed by case name. */
 export const EXPECTED: Record<string, HandWritten> = {
   "buildah/copy-parents/#parents-files": parents("/parents", ["x/a.txt", "y/a.txt"], ["x", "y"]),
   "buildah/copy-parents/#parents-glob": parents("/out", ["x/y/a.txt", "x/z/a.txt"], ["x", "x/y", "x/z"]),
   "buildah/copy-parents/#parents-dot-slash": parents("/parents", ["y/a.txt:x/y/a.txt", "y/b.txt:x/y/b.txt"], ["y"]),
   "buildah/copy-parents/#parents-dir": parents("/out", ["y/a.txt", "y/b.txt"], ["y"]),
+  "buildah/copy-parents/#exclude-dir": excluded("/ex", ["a.txt:x/a.txt", "z/a.txt:x/z/a.txt", "z/b.txt:x/z/b.txt"], ["z"]),
+  "buildah/copy-parents/#exclude-glob": excluded("/ex", ["a.txt:x/z/a.txt", "b.txt:x/z/b.txt"], []),
+  "buildah/copy-parents/#exclude-bang": excluded("/ex", ["a.txt:x/a.txt", "y/a.txt:x/y/a.txt"], ["y", "z"]),
+  "buildah/copy-parents/#exclude-parents": excluded("/p", ["x/a.txt", "x/y/a.txt", "x/z/a.txt"], ["x", "x/y", "x/z"]),
   "buildah/Dockerfile.heredoc-quoting": { base: "busybox", why: "BuildKit heredoc semantics (RUN: shell expands; COPY/ADD: frontend expands unless quoted)", files: heredocQuoting() },
   "buildah/heredoc/Dockerfile.heredoc_copy": {
     base: "busybox",

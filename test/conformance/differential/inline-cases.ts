@@ -75,6 +75,7 @@ const excludeSubdirCases: InlineCase[] = [
 }));
 
 const PARENTS_REASON = "COPY --parents (dockerfile 1.7-labs) is refused by Docker 20.10's classic builder and Buildah 1.28; expected files written from the Dockerfile reference (expect-oracle.ts)";
+const EXCLUDE_REASON = "COPY --exclude (dockerfile 1.19) is refused by Docker 20.10's classic builder and Buildah 1.28; expected files written from the Dockerfile reference (expect-oracle.ts)";
 const parentsCase = (name: string, line: string): InlineCase => ({
   name,
   context: "copy-parents",
@@ -90,6 +91,13 @@ const copyParentsCases: InlineCase[] = [
   parentsCase("parents-dir", "COPY --parents y /out/"),
   // The reference's counterpart without --parents, which Docker 20.10 can build.
   { name: "no-parents", context: "copy-parents", dockerfile: ["FROM scratch", "COPY ./x/a.txt ./y/b.txt /no_parents/"] },
+  // --exclude (dockerfile 1.19): Docker 20.10 and Buildah 1.28 lack it too.
+  ...[
+    ["exclude-dir", "COPY --exclude=y x /ex/"],
+    ["exclude-glob", "COPY --exclude=x/y --exclude=x/a.txt x/* /ex/"],
+    ["exclude-bang", "COPY --exclude=*/*.txt --exclude=!y/a.txt x /ex/"],
+    ["exclude-parents", "COPY --parents --exclude=**/b.txt x /p/"],
+  ].map(([name, line]) => ({ ...parentsCase(name!, line!), oracleReason: EXCLUDE_REASON })),
 ];
 
 /** upstream's env-* cases: ENV quoting and escapes, on the `copy` context. */
