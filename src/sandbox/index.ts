@@ -7,6 +7,8 @@
 //   with the reason on the container's stderr, as Docker does;
 // - an op's error reaches the parent over the init's status pipe (not stderr)
 //   and is rethrown with the same class, code, message and hint.
+// - ContainerSpec adds shmSize (bytes of /dev/shm, default 64 MiB) and
+//   ulimits (setrlimit just before execve; limits.ts parses Docker's flags).
 export type { ContainerSpec, ExecProcess, OpHandler, OpProcess } from "./spec.ts";
 export { DEFAULT_PATH } from "./spec.ts";
 export { DEFAULT_SHM_SIZE, parseShmSize, parseUlimits, RLIMITS, type Ulimit, type UlimitName } from "./limits.ts";
@@ -16,6 +18,7 @@ export { ensureUserNamespace } from "./rootless.ts";
 export { mergeEnv, parseEnvFile, parseVolume, resolveCommand } from "./command-line.ts";
 export { ContainerStore, randomName, type ContainerConfig, type ContainerRecord, type ContainerState } from "./records.ts";
 export { removeContainer, runMonitor, runRecorded, startDetached, stopContainer } from "./lifecycle.ts";
+export { readLog, writeAll, type LogCursor, type LogStream } from "./container-log.ts";
 export { signalExitCode } from "./signals.ts";
 export {
   appArmorProfile,
