@@ -9,6 +9,8 @@ import * as errors from "../errors.ts";
 import { HostError, KilnError, SandboxError, type ErrorCode } from "../errors.ts";
 import { selfArgv } from "../util/self.ts";
 import { which } from "../util/spawn.ts";
+import { relayOutput, writeAll, type LogWriter } from "./container-log.ts";
+import { makePipe } from "./ffi.ts";
 import { prepareInit, STATUS_FD } from "./prepare.ts";
 import { forwardSignals, setSignalPid, signalExitCode, type SignalTarget } from "./signals.ts";
 import type { ContainerSpec, StatusEvent } from "./spec.ts";
@@ -19,6 +21,13 @@ export interface RunIO {
   stdin?: "inherit" | "ignore";
   stdout?: "inherit" | "pipe";
   stderr?: "inherit" | "pipe";
+  /**
+   * Record the output (stdout and stderr, or the terminal's) in this log,
+   * through real pipes; then stdout/stderr say nothing. `echo` also copies
+   * it to kiln's own fds 1 and 2 as it comes (the foreground `kiln run`).
+   */
+  log?: LogWriter;
+  echo?: boolean;
 }
 
 export interface RunResult {
@@ -103,6 +112,22 @@ export interface RunHooks {
   onReady?: () => void;
 }
 
+/** Start the init: with a log, its stdout and stderr are the given pipe ends (the container's when there is no terminal). */
+function spawnInit(argv: string[], io: RunIO, tty: boolean, isExec: boolean, out?: number, err?: number) {
+  return Bun.spawn(argv, {
+    // With a terminal the init replaces all three with it. fd 3 is a socket:
+    // the init reports on it and, for a terminal, waits for our answer.
+    stdio: [
+      io.stdin === "inherit" && !tty ? "inherit" : "ignore",
+      out ?? (tty ? "inherit" : (io.stdout ?? "inherit")),
+      err ?? (tty ? "inherit" : (io.stderr ?? "inherit")),
+      "socket-fd",
+    ],
+    // Its own session: a ^C on kiln's terminal reaches the container once, forwarded by kiln.
+    detached: isExec,
+  });
+}
+
 /** Run one container to completion. Throws SandboxError when it could not be set up. */
 export async function runContainer(spec: ContainerSpec, io: RunIO = {}, internal: RunHooks = {}): Promise<RunResult> {
   const t = hostTools();
@@ -113,18 +138,23 @@ export async function runContainer(spec: ContainerSpec, io: RunIO = {}, internal
     const tty = spec.process.kind === "exec" && spec.process.tty === true;
     prepareInit(spec, runtime);
     const argv = containerArgv(spec.process.kind, spec.network, [...(internal.init ?? selfArgv()), "__init", join(runtime, "spec.json")], t);
-    const proc = Bun.spawn(argv, {
-      // With a terminal the init replaces all three with it. fd 3 is a socket:
-      // the init reports on it and, for a terminal, waits for our answer.
-      stdio: [
-        io.stdin === "inherit" && !tty ? "inherit" : "ignore",
-        tty ? "inherit" : (io.stdout ?? "inherit"),
-        tty ? "inherit" : (io.stderr ?? "inherit"),
-        "socket-fd",
-      ],
-      // Its own session: a ^C on kiln's terminal reaches the container once, forwarded by kiln.
-      detached: isExec,
-    });
+    const { log, echo = false } = io;
+    const pipes = log ? [makePipe(), makePipe()] : [];
+    let proc: ReturnType<typeof spawnInit>;
+    try {
+      proc = spawnInit(argv, io, tty, isExec, pipes[0]?.write, pipes[1]?.write);
+    } catch (err) {
+      for (const p of pipes) closeSync(p.read);
+      throw err;
+    } finally {
+      for (const p of pipes) closeSync(p.write);
+    }
+    const relays = log ? [relayOutput(pipes[0]!.read, 1, log, echo), relayOutput(pipes[1]!.read, 2, log, echo)] : [];
+    const terminalOut = (chunk: Uint8Array) => {
+      if (!log) return void writeSync(1, chunk);
+      if (echo) writeAll(1, chunk);
+      log.write(1, chunk);
+    };
 
     const target: SignalTarget = { pending: [] };
     const stopForwarding = isExec ? forwardSignals(target) : () => {};
@@ -136,14 +166,14 @@ export async function runContainer(spec: ContainerSpec, io: RunIO = {}, internal
       if ("pid" in e) setSignalPid(target, e.pid);
       else if ("created" in e) created.push(...e.created);
       else if ("pty" in e) {
-        relay = relayTerminal(takeTerminal(target.pid!, e.pty), io.stdin === "inherit");
+        relay = relayTerminal(takeTerminal(target.pid!, e.pty), io.stdin === "inherit", terminalOut);
         writeSync(statusFd, "go\n");
       } else if ("ready" in e) internal.onReady?.();
       else failure = e;
     });
     const text = (s: unknown) => (s instanceof ReadableStream ? new Response(s).text() : Promise.resolve(undefined));
     try {
-      const [stdout, stderr] = await Promise.all([text(proc.stdout), text(proc.stderr), proc.exited, status]);
+      const [stdout, stderr] = await Promise.all([text(proc.stdout), text(proc.stderr), proc.exited, status, ...relays]);
       await relay;
       const exitCode = proc.exitCode ?? signalExitCode(proc.signalCode);
       removeStubs(spec.rootfs.upperDir, created);

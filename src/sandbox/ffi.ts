@@ -32,6 +32,7 @@ function openLibc() {
     signal: { args: [i32, p], returns: p },
     execve: { args: [p, p, p], returns: i32 },
     dup2: { args: [i32, i32], returns: i32 },
+    pipe2: { args: [p, i32], returns: i32 },
     prlimit: { args: [i32, i32, p, p], returns: i32 },
     __errno_location: { args: [], returns: p },
   }).symbols;
@@ -278,6 +279,17 @@ export function takeFdFrom(pid: number, fd: number): number {
   } finally {
     l.close(pidfd);
   }
+}
+
+/**
+ * pipe2(O_CLOEXEC): a real pipe for a container's stdout or stderr. Bun's
+ * "pipe" stdio is a socketpair, and on a socket `echo > /dev/stdout` fails
+ * (ENXIO); a pipe is what the process sees without kiln in between.
+ */
+export function makePipe(): { read: number; write: number } {
+  const fds = new Int32Array(2);
+  check(libcSymbols().pipe2(fds, O_CLOEXEC), "pipe2");
+  return { read: fds[0]!, write: fds[1]! };
 }
 
 /** TIOCSWINSZ: tell the terminal (and the process on it, via SIGWINCH) its size. */

@@ -18,6 +18,7 @@ export { ensureUserNamespace } from "./rootless.ts";
 export { mergeEnv, parseEnvFile, parseVolume, resolveCommand } from "./command-line.ts";
 export { ContainerStore, randomName, type ContainerConfig, type ContainerRecord, type ContainerState } from "./records.ts";
 export { removeContainer, runMonitor, runRecorded, startDetached, stopContainer } from "./lifecycle.ts";
+export { readLog, writeAll, type LogCursor, type LogStream } from "./container-log.ts";
 export { signalExitCode } from "./signals.ts";
 export {
   appArmorProfile,

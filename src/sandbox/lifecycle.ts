@@ -1,13 +1,16 @@
 // Start, supervise, stop and remove recorded containers. A container always
 // has one kiln process supervising it: the `kiln run` in the foreground, or
-// for `-d` a detached kiln in the hidden mode `__container DIR` whose stdout
-// and stderr are the container's log file. Signals go to the supervisor,
+// for `-d` a detached kiln in the hidden mode `__container DIR`. Both record
+// the container's output in its log (container-log.ts), as Docker logs every
+// container, and the foreground one shows it live too; only a foreground
+// `run --rm` keeps none (nothing is left to read it). Signals go to the supervisor,
 // which forwards them to the container's pid 1 (it is in the container's user
 // namespace and may signal any uid there; another kiln may not). Detached,
 // the state is recorded as running from the start: the supervisor writes it.
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, writeSync } from "node:fs";
 import { KilnError, SandboxError, type ErrorCode } from "../errors.ts";
 import { selfArgv } from "../util/self.ts";
+import { LogWriter } from "./container-log.ts";
 import { runContainer, type RunHooks, type RunIO } from "./container.ts";
 import { ContainerStore, isSupervisorAlive, processStartTime, type ContainerRecord, type ContainerState } from "./records.ts";
 
@@ -17,11 +20,14 @@ const now = () => new Date().toISOString();
 export async function runRecorded(store: ContainerStore, rec: ContainerRecord, io: RunIO, hooks: RunHooks = {}): Promise<number> {
   const running: ContainerState = { status: "running", pid: process.pid, pidStart: processStartTime(process.pid), startedAt: now() };
   store.setState(rec.config.id, running);
+  const { detached, autoRemove } = rec.config;
+  const log = detached || !autoRemove ? LogWriter.open(store.logPath(rec.config.id)) : undefined;
   let exitCode = 125;
   try {
-    exitCode = (await runContainer(rec.config.spec, io, hooks)).exitCode;
+    exitCode = (await runContainer(rec.config.spec, { ...io, log, echo: !detached }, hooks)).exitCode;
     return exitCode;
   } finally {
+    log?.close();
     store.setState(rec.config.id, { ...running, status: "exited", finishedAt: now(), exitCode });
     if (rec.config.autoRemove) store.remove(rec);
   }
@@ -31,18 +37,13 @@ export async function runRecorded(store: ContainerStore, rec: ContainerRecord, i
 const READY_FD = 3;
 
 /**
- * `kiln run -d`: start the supervisor in the background (output to the log)
- * and return once the container is set up, as `docker run -d` does; a setup
- * failure is thrown here, not only written to the log.
+ * `kiln run -d`: start the supervisor in the background (it writes the
+ * container's output to the log, through pipes: its own fds 1 and 2 lead
+ * nowhere) and return once the container is set up, as `docker run -d` does;
+ * a setup failure is thrown here, not only written to the log.
  */
 export async function startDetached(store: ContainerStore, rec: ContainerRecord): Promise<void> {
-  const log = openSync(store.logPath(rec.config.id), "a", 0o600);
-  let proc: Bun.Subprocess;
-  try {
-    proc = Bun.spawn([...selfArgv(), "__container", rec.dir], { stdio: ["ignore", log, log, "pipe"], detached: true });
-  } finally {
-    closeSync(log);
-  }
+  const proc = Bun.spawn([...selfArgv(), "__container", rec.dir], { stdio: ["ignore", "ignore", "ignore", "pipe"], detached: true });
   const fd = proc.stdio[READY_FD] as number;
   const answer = (await new Response(Bun.file(fd).stream()).text()).trim();
   try {
@@ -76,7 +77,7 @@ export async function runMonitor(dir: string): Promise<void> {
     }
   };
   try {
-    process.exitCode = await runRecorded(store, rec, { stdin: "ignore", stdout: "inherit", stderr: "inherit" }, { onReady: () => tell("ready") });
+    process.exitCode = await runRecorded(store, rec, { stdin: "ignore" }, { onReady: () => tell("ready") });
   } catch (err) {
     const e = err instanceof KilnError ? { message: err.message, code: err.code, hint: err.hint } : { message: String(err) };
     tell(JSON.stringify(e));

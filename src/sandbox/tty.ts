@@ -16,11 +16,11 @@ export function takeTerminal(initPid: number, fd: number): number {
 }
 
 /**
- * Relay until the container closes the terminal: master → stdout always,
- * stdin → master when `interactive`. Resolves after the last output byte and
- * closes the master.
+ * Relay until the container closes the terminal: master → `out` (kiln's
+ * stdout, and the container's log) always, stdin → master when
+ * `interactive`. Resolves after the last output byte and closes the master.
  */
-export async function relayTerminal(master: number, interactive: boolean): Promise<void> {
+export async function relayTerminal(master: number, interactive: boolean, out: (chunk: Uint8Array) => void): Promise<void> {
   const stdin = process.stdin;
   const raw = interactive && stdin.isTTY === true;
   const onData = (chunk: Buffer) => {
@@ -46,7 +46,7 @@ export async function relayTerminal(master: number, interactive: boolean): Promi
     for (;;) {
       const n = await new Promise<number>((resolve, reject) => read(master, buf, 0, buf.length, null, (err, n) => (err ? reject(err) : resolve(n))));
       if (n === 0) break;
-      writeSync(1, buf.subarray(0, n));
+      out(buf.subarray(0, n));
     }
   } catch {
     // EIO: the terminal's last user went away.

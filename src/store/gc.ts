@@ -13,6 +13,12 @@ export interface PruneOptions {
   /** Called once if other kiln processes hold the store and prune has to wait. */
   onWait?: () => void;
   timeoutMs?: number;
+  /**
+   * Images containers were created from: kept, tagged or not, with their
+   * parents (`kiln rm` first). Asked once the store is ours, so that a
+   * container created while prune waited counts.
+   */
+  keepImages?: () => Iterable<Digest>;
 }
 
 export interface PruneReport {
@@ -102,7 +108,7 @@ export async function collectGarbage(store: Store, gcLock: FileLock, opts: Prune
 
     const rows = store.db.images();
     const tagged = new Set((await store.listImages()).filter((r) => r.names.length > 0).map((r) => r.id));
-    const keepRoots = new Set([...tagged, ...store.db.cachedImageIds()]);
+    const keepRoots = new Set([...tagged, ...store.db.cachedImageIds(), ...(opts.keepImages?.() ?? [])]);
     const parents = new Map(rows.map((r) => [r.id, r.parent ?? undefined] as const));
     for (const id of unreferencedImages(rows.map((r) => r.id), keepRoots, parents)) {
       store.db.deleteImage(id);

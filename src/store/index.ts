@@ -13,7 +13,9 @@
 // - addManifest(digest, { tags, parent }): register a manifest whose blobs were
 //   written with putBlob (pull, load) as an image;
 // - ImageRecord.parent; listImages(onProblem?) names unreadable images;
-//   removeImage(name, { force, noPrune }); childrenOf(id); prune(opts);
+//   removeImage(name, { force, noPrune, users }) (users: the containers of each image,
+//   which the CLI reads: they block deletion as in Docker); childrenOf(id);
+//   prune(opts) (opts.keepImages: images containers were created from);
 //   commitUpperAsSnapshot(upper, chainId, size?); lock(name, mode);
 // - the parts, for the commands and the registry adapter: store.blobs (read,
 //   readJson, size), store.images (resolve: which tag matched), store.db
@@ -27,6 +29,7 @@ export { Store } from "./store.ts";
 export type { ImageRecord, CommitImageInput, ImageProblemReporter } from "./images.ts";
 export { tagReference } from "./images.ts";
 export type { PruneOptions, PruneReport } from "./gc.ts";
+export type { ImageUser, ImageUsers } from "./remove.ts";
 export type { BlobInput, BlobExpectation } from "./blobs.ts";
 export { defaultStoreRoot, resolveStoreRoot } from "./root.ts";
 export { FileLock, type LockMode } from "./lock.ts";

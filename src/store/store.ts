@@ -9,7 +9,7 @@ import { collectGarbage, type PruneOptions, type PruneReport } from "./gc.ts";
 import { ImageCatalog, type CommitImageInput, type ImageProblemReporter, type ImageRecord } from "./images.ts";
 import { INDEX_FILE, Layout, OCI_LAYOUT_FILE } from "./layout.ts";
 import { FileLock, type LockOptions } from "./lock.ts";
-import { ImageRemover } from "./remove.ts";
+import { ImageRemover, type ImageUsers } from "./remove.ts";
 import { resolveStoreRoot } from "./root.ts";
 import { Snapshots } from "./snapshots.ts";
 
@@ -135,9 +135,10 @@ export class Store implements Disposable {
   untag(ref: string): Promise<void> {
     return this.images.untag(ref);
   }
-  /** docker rmi: returns the lines Docker prints (Untagged: …, Deleted: sha256:…). */
-  removeImage(nameOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}): Promise<string[]> {
-    return new ImageRemover(this.images, this.layout, this.db, () => this.lock("index")).remove(nameOrId, opts.force ?? false, !opts.noPrune);
+  /** docker rmi: returns the lines Docker prints (Untagged: …, Deleted: sha256:…). `users`: containers of the images. */
+  removeImage(nameOrId: string, opts: { force?: boolean; noPrune?: boolean; users?: ImageUsers } = {}): Promise<string[]> {
+    const remover = new ImageRemover(this.images, this.layout, this.db, () => this.lock("index"), opts.users);
+    return remover.remove(nameOrId, opts.force ?? false, !opts.noPrune);
   }
   /** Images built directly on `id` (kiln build records parents). */
   childrenOf(id: Digest): Digest[] {

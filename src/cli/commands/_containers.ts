@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { KilnError } from "../../errors.ts";
+import type { Digest } from "../../image/index.ts";
 import { ContainerStore, type ContainerRecord } from "../../sandbox/index.ts";
-import { resolveStoreRoot } from "../../store/index.ts";
+import { resolveStoreRoot, type ImageUser } from "../../store/index.ts";
 import { printOut } from "./_shared.ts";
 
 // Shared by the container commands (ps, logs, stop, rm): the container
@@ -10,6 +11,20 @@ import { printOut } from "./_shared.ts";
 /** The container records of the store named by --root / KILN_ROOT. */
 export function containerStore(): ContainerStore {
   return new ContainerStore(join(resolveStoreRoot(process.env.KILN_ROOT), "containers"));
+}
+
+/**
+ * Image id → the containers created from it, running or not: rmi and prune
+ * must not delete those images (as Docker's daemon keeps them). `storeRoot`
+ * is the image store's root, where the container records live too.
+ */
+export function imageUsers(storeRoot: string): Map<Digest, ImageUser[]> {
+  const users = new Map<Digest, ImageUser[]>();
+  for (const rec of new ContainerStore(join(storeRoot, "containers")).list()) {
+    const id = rec.config.imageId as Digest;
+    users.set(id, [...(users.get(id) ?? []), { container: rec.config.id, running: rec.state.status === "running" }]);
+  }
+  return users;
 }
 
 /**

@@ -1,17 +1,13 @@
 import { defineCommand } from "citty";
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
+import { readLog, writeAll, type LogCursor, type LogStream } from "../../sandbox/index.ts";
 import { containerStore } from "./_containers.ts";
 import { printOut, stdoutClosed } from "./_shared.ts";
 
-/** Copy what `fd` holds from `offset` on to stdout; returns the new offset. */
-function drain(fd: number, offset: number): number {
-  const buf = Buffer.alloc(65536);
-  for (;;) {
-    const n = readSync(fd, buf, 0, buf.length, offset);
-    if (n === 0) return offset;
-    printOut(buf.subarray(0, n));
-    offset += n;
-  }
+/** What the container wrote on stdout goes to stdout, its stderr to stderr (as `docker logs`). */
+function show(stream: LogStream, data: Uint8Array): void {
+  if (stream === 1) printOut(data);
+  else writeAll(2, data);
 }
 
 export default defineCommand({
@@ -27,16 +23,17 @@ export default defineCommand({
     try {
       fd = openSync(containers.logPath(rec.config.id), "r");
     } catch {
-      return; // a container run in the foreground wrote its output to the terminal, not to a log
+      return; // not started yet, or run by an older kiln in the foreground (which kept no log)
     }
     try {
-      let offset = drain(fd, 0);
+      const cursor: LogCursor = { offset: 0 };
+      readLog(fd, cursor, show);
       // Follow until the container has exited and its last bytes are out.
       while (args.follow && !stdoutClosed() && containers.read(rec.config.id)?.state.status === "running") {
         await Bun.sleep(100);
-        offset = drain(fd, offset);
+        readLog(fd, cursor, show);
       }
-      if (args.follow) drain(fd, offset);
+      if (args.follow) readLog(fd, cursor, show);
     } finally {
       closeSync(fd);
     }

@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { imageUsers } from "./_containers.ts";
 import { humanSize } from "./_format.ts";
 import { openStore, printOut } from "./_shared.ts";
 import { logger } from "../logger.ts";
@@ -15,6 +16,8 @@ export default defineCommand({
     using store = await openStore();
     const report = await store.prune({
       all: Boolean(args.all),
+      // Like Docker's image prune: not an image a container (running or stopped) was created from.
+      keepImages: () => imageUsers(store.root).keys(),
       onWait: () => logger.info("waiting for other kiln processes to finish with the store…"),
     });
     let out = "";

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { KilnError, StoreError, UsageError } from "../../errors.ts";
+import { imageUsers } from "./_containers.ts";
 import { openStore, printOut } from "./_shared.ts";
 
 export default defineCommand({
@@ -13,11 +14,12 @@ export default defineCommand({
     const names = args.images as unknown as string[];
     if (names.length === 0) throw new UsageError('"kiln rmi" requires at least 1 argument', { hint: "See 'kiln rmi --help'." });
     using store = await openStore();
+    const users = imageUsers(store.root);
     // Like docker: go on with the next image after a failure, and fail at the end.
     const failures: KilnError[] = [];
     for (const name of names) {
       try {
-        const lines = await store.removeImage(name, { force: Boolean(args.force), noPrune: Boolean(args["no-prune"]) });
+        const lines = await store.removeImage(name, { force: Boolean(args.force), noPrune: Boolean(args["no-prune"]), users });
         printOut(lines.map((l) => `${l}\n`).join(""));
       } catch (err) {
         if (!(err instanceof KilnError)) throw err;
