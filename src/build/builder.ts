@@ -16,6 +16,7 @@ import { BuildContext, type IgnoreMatcher } from "./context.ts";
 import type { EventSink } from "./events.ts";
 import type { BaseImage, Executor } from "./executor.ts";
 import { HashCache } from "./hash-cache.ts";
+import type { BuildSecrets } from "./secrets.ts";
 import type { StageEnv } from "./stage-env.ts";
 import { locateStepError, StageRunner, type StageResult } from "./stage-runner.ts";
 
@@ -36,6 +37,8 @@ export interface BuildRequest {
   platform?: string;
   extraHosts: { host: string; ip: string }[];
   quiet: boolean;
+  /** --secret / --ssh (build/secrets.ts parseBuildSecrets). */
+  secrets?: BuildSecrets;
 }
 
 export interface BuildDeps {
@@ -124,6 +127,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<{ id
     stepLog: new StepLog(deps.db),
     expandOptions: { escape, file: req.dockerfile.name, source: req.dockerfile.text },
     cacheMountRoot: deps.cacheMountRoot,
+    secrets: req.secrets,
     tempDir: async () => {
       const { mkdtemp } = await import("node:fs/promises");
       return mkdtemp(join(await (tmp ??= deps.tempDir()), "step-"));

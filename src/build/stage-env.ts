@@ -9,6 +9,7 @@ import type { StepLog } from "./cache.ts";
 import type { BuildContext } from "./context.ts";
 import type { EventSink } from "./events.ts";
 import type { BaseImage, Executor } from "./executor.ts";
+import type { BuildSecrets } from "./secrets.ts";
 import type { StageResult } from "./stage-runner.ts";
 
 export interface StageEnv {
@@ -32,6 +33,8 @@ export interface StageEnv {
   expandOptions: ExpandOptions;
   /** Where RUN --mount=type=cache dirs live. */
   cacheMountRoot: string;
+  /** What --secret and --ssh provide to RUN --mount=type=secret|ssh (none when absent). */
+  secrets?: BuildSecrets;
   /** A temp dir for this build inside the store (removed at the end). */
   tempDir(): Promise<string>;
   /** `created` of new images and history entries (SOURCE_DATE_EPOCH when set). */

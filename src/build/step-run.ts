@@ -5,7 +5,8 @@
  * the `|N K=V …` prefix of the args, the image config never gets them.
  * RUN --mount: bind mounts from the context or from a stage/image (a host
  * copy of it), cache mounts (kept under the store), tmpfs (a fresh empty
- * dir); secrets and ssh need flags kiln lacks. The cache key of a mount is
+ * dir), secrets and ssh agents given with --secret/--ssh (secret-mounts.ts:
+ * never in the layer, the key or the config). The cache key of a mount is
  * known before anything is made (a stage or image by its id), so a cached
  * RUN never copies a stage out, nor fetches one from a remote cache.
  */
@@ -16,6 +17,8 @@ import { planRun, type RunInstruction, type RunMount } from "../dockerfile/index
 import { resolveInRoot } from "../layer/index.ts";
 import { sha256 } from "../util/digest.ts";
 import { allowedArgs, runArgsPrefix } from "./args.ts";
+import { planSecretMount, planSshMount, type MountPart } from "./secret-mounts.ts";
+import { noSecrets, type BuildSecrets } from "./secrets.ts";
 import type { StageRunner } from "./stage-runner.ts";
 import { joinClean, shellOf, type StageState } from "./state.ts";
 
@@ -47,8 +50,11 @@ export type HostMount = { source: string; target: string; readonly?: boolean };
 export interface MountPlan {
   /** What the mounts mean for the cache key (never host paths of temp dirs). */
   key: string[];
-  /** Make the host sources (on a cache miss only): `tmp` is the step's temp dir (stage copies, tmpfs stand-ins). */
-  prepare(tmp: string): Promise<HostMount[]>;
+  /**
+   * Make the host sources (on a cache miss only): `tmp` is the step's temp dir (stage copies, tmpfs stand-ins).
+   * `env` is for the step's process only (secrets as variables, SSH_AUTH_SOCK); call `cleanup` when it ends.
+   */
+  prepare(tmp: string): Promise<Required<MountPart>>;
 }
 
 /** A stage or image a bind mount reads: its id for the key, a host copy of `source` on demand. */
@@ -60,16 +66,17 @@ export interface MountImage {
 /**
  * RUN --mount, planned: the cache-key part now, the host sources later.
  * `contextDir` is the build context (bind mounts without `from`),
- * `cacheRoot` the store's cache-mount dir.
+ * `cacheRoot` the store's cache-mount dir, `secrets` what --secret/--ssh provide.
  */
 export async function planMounts(
   mounts: readonly RunMount[],
   workdir: string,
-  dirs: { contextDir?: string; cacheRoot: string },
+  dirs: { contextDir?: string; cacheRoot: string; secrets?: BuildSecrets },
   fromImage: (ref: string) => Promise<MountImage>,
 ): Promise<MountPlan> {
   const key: string[] = [];
-  const makers: ((tmp: string) => Promise<HostMount>)[] = [];
+  const makers: ((tmp: string) => Promise<HostMount | MountPart>)[] = [];
+  let sshIndex = 0;
   for (const [i, m] of mounts.entries()) {
     const target = m.target === undefined ? undefined : joinClean("/", m.target.startsWith("/") ? "" : workdir, m.target);
     if (!target && m.type !== "secret" && m.type !== "ssh") throw new BuildError("E_BUILD", `RUN --mount=${m.raw}: a target is required`, { hint: "add target=/path" });
@@ -107,18 +114,50 @@ export async function planMounts(
         });
         break;
       }
-      default:
-        throw notYet(m, `--mount=type=${m.type} (it needs --${m.type} on the command line)`);
+      case "secret":
+      case "ssh": {
+        const secrets = dirs.secrets ?? noSecrets();
+        const planned = m.type === "secret" ? planSecretMount(m, target, secrets) : planSshMount(m, target, sshIndex++, secrets);
+        key.push(planned.key);
+        makers.push(planned.make);
+        break;
+      }
     }
   }
-  return {
-    key,
-    prepare: async (tmp) => {
-      const out: HostMount[] = [];
-      for (const make of makers) out.push(await make(tmp));
-      return out;
-    },
+  return { key, prepare: (tmp) => prepareAll(makers, tmp) };
+}
+
+/** Run the makers in order; on a failure undo what the ones before made. */
+async function prepareAll(makers: ((tmp: string) => Promise<HostMount | MountPart>)[], tmp: string): Promise<Required<MountPart>> {
+  const mounts: HostMount[] = [];
+  const env: string[] = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c();
   };
+  try {
+    for (const make of makers) {
+      const part = await make(tmp);
+      if ("target" in part) mounts.push(part);
+      else {
+        mounts.push(...part.mounts);
+        env.push(...part.env);
+        if (part.cleanup) cleanups.push(part.cleanup);
+      }
+    }
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  return { mounts, env, cleanup };
+}
+
+/** `base` with `extra` set on top: a name in both takes the value from `extra`. */
+function withEnv(base: string[], extra: string[]): string[] {
+  if (extra.length === 0) return base;
+  const nameOf = (e: string) => e.split("=", 1)[0]!;
+  const names = new Set(extra.map(nameOf));
+  return [...base.filter((e) => !names.has(nameOf(e))), ...extra];
 }
 
 function notYet(m: RunMount, what: string): BuildError {
@@ -143,7 +182,7 @@ export async function runRunStep(runner: StageRunner, inst: RunInstruction): Pro
       exportTree: async (source, into) => env.exec.exportTree(stage ? (await stage.record())! : await env.exec.getImage(id), source, into),
     };
   };
-  const plan = await planMounts(inst.mounts, state.config.WorkingDir ?? "/", { contextDir: env.contextDir, cacheRoot: env.cacheMountRoot }, fromImage);
+  const plan = await planMounts(inst.mounts, state.config.WorkingDir ?? "/", { contextDir: env.contextDir, cacheRoot: env.cacheMountRoot, secrets: env.secrets }, fromImage);
   const key = cmd.script ? [...plan.key, `script:${Bun.hash(cmd.script.content)}`] : plan.key;
   await runner.commitStep({
     command: cmd.createdBy,
@@ -151,36 +190,41 @@ export async function runRunStep(runner: StageRunner, inst: RunInstruction): Pro
     extra: { ...(network !== "host" ? { network } : {}), ...(key.length ? { mounts: key.join(";") } : {}) },
     perform: async (parent) => {
       const tmp = inst.mounts.length > 0 || cmd.script ? await env.tempDir() : "";
-      const mounts = await plan.prepare(tmp);
-      if (cmd.script) {
-        await Bun.write(`${tmp}/script`, cmd.script.content, { mode: 0o755 });
-        mounts.push({ source: `${tmp}/script`, target: cmd.script.path, readonly: true });
-      }
-      const live = env.isLive(runner.index) && !env.quiet;
-      let containerId = "";
-      const r = await env.exec.run(parent, {
-        argv: cmd.argv,
-        env: cmd.env,
-        cwd: state.config.WorkingDir || "/",
-        user: state.config.User ?? "",
-        network,
-        extraHosts: env.extraHosts,
-        mounts,
-        volumes: Object.keys(state.config.Volumes ?? {}),
-        output: live ? "inherit" : "capture",
-        onStart: (id) => {
-          containerId = id;
-          env.emit({ type: "container", stage: runner.index, id });
-        },
-      });
-      for (const [fd, text] of [[1, r.stdout], [2, r.stderr]] as const) if (text) env.emit({ type: "output", stage: runner.index, fd, text });
-      if (r.exitCode !== 0) {
-        throw new BuildError("E_BUILD_STEP_FAILED", `${inst.original.trim()}: exit code ${r.exitCode}\nThe command '${cmd.argv.join(" ")}' returned a non-zero code: ${r.exitCode}`, {
-          hint: "the command failed inside the build container; its output is above",
+      const { mounts, env: mountEnv, cleanup } = await plan.prepare(tmp);
+      try {
+        if (cmd.script) {
+          await Bun.write(`${tmp}/script`, cmd.script.content, { mode: 0o755 });
+          mounts.push({ source: `${tmp}/script`, target: cmd.script.path, readonly: true });
+        }
+        const live = env.isLive(runner.index) && !env.quiet;
+        let containerId = "";
+        const r = await env.exec.run(parent, {
+          argv: cmd.argv,
+          // Secrets as variables and SSH_AUTH_SOCK: this process only, never the image config.
+          env: withEnv(cmd.env, mountEnv),
+          cwd: state.config.WorkingDir || "/",
+          user: state.config.User ?? "",
+          network,
+          extraHosts: env.extraHosts,
+          mounts,
+          volumes: Object.keys(state.config.Volumes ?? {}),
+          output: live ? "inherit" : "capture",
+          onStart: (id) => {
+            containerId = id;
+            env.emit({ type: "container", stage: runner.index, id });
+          },
         });
+        for (const [fd, text] of [[1, r.stdout], [2, r.stderr]] as const) if (text) env.emit({ type: "output", stage: runner.index, fd, text });
+        if (r.exitCode !== 0) {
+          throw new BuildError("E_BUILD_STEP_FAILED", `${inst.original.trim()}: exit code ${r.exitCode}\nThe command '${cmd.argv.join(" ")}' returned a non-zero code: ${r.exitCode}`, {
+            hint: "the command failed inside the build container; its output is above",
+          });
+        }
+        env.emit({ type: "container-removed", stage: runner.index, id: containerId || r.containerId });
+        return { layer: r.layer };
+      } finally {
+        await cleanup();
       }
-      env.emit({ type: "container-removed", stage: runner.index, id: containerId || r.containerId });
-      return { layer: r.layer };
     },
   }, state);
 }

@@ -44,6 +44,7 @@ export { type Env, expandWord, expandWords, type ProcessResult, ShellLex, type S
 export * from "./instructions.ts";
 export { lowerInstructions, lowerNode, type LowerOptions } from "./lower.ts";
 export { planRun, type RunPlan } from "./lower-run.ts";
+export { splitCsvLine } from "./run-mount.ts";
 export { expandInstruction, type ExpandOptions, type Expanded } from "./expand.ts";
 export {
   buildStageGraph,

@@ -69,7 +69,7 @@ describe.skipIf(skip)("build contexts", () => {
 
   const refused: [string[], RegExp, number][] = [
     [["build", "--frobnicate", "."], /unknown flag: --frobnicate/, 2],
-    [["build", "--secret", "id=x", "."], /kiln build --secret is not supported yet/, 2],
+    [["build", "--secret", "id=x", "."], /--secret x: there is no environment variable x and no file x/, 2],
     [["build", "--network", "bridge", "."], /--network=bridge is not supported/, 2],
     [["build", "--platform", "linux/arm64", "."], /builds for this host's platform/, 1],
   ];

@@ -2,7 +2,7 @@ import { fstatSync, mkdtempSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { BuildDb, CacheExecutor, ClassicProgress, parseCacheOption, prepareContext, RealExecutor, RegistryCache, runBuild, type BuildEvent, type Executor } from "../../build/index.ts";
+import { BuildDb, CacheExecutor, ClassicProgress, parseBuildSecrets, parseCacheOption, prepareContext, RealExecutor, RegistryCache, runBuild, type BuildEvent, type Executor } from "../../build/index.ts";
 import { formatPlatform, type Digest, type Platform } from "../../image/index.ts";
 import type { RegistryOptions } from "../../registry/index.ts";
 import { parseShmSize, parseUlimits } from "../../sandbox/index.ts";
@@ -14,7 +14,7 @@ import { registryArgs, registryOptions } from "./_registry-args.ts";
 import { openStore, printOut, stdoutClosed } from "./_shared.ts";
 
 // Docker build flags kiln does not implement: using one is an error that says so.
-const NOT_YET = ["secret", "ssh", "output", "squash", "memory", "cpu-shares", "cpuset-cpus", "cgroup-parent", "isolation", "security-opt", "compress", "stream"];
+const NOT_YET = ["output", "squash", "memory", "cpu-shares", "cpuset-cpus", "cgroup-parent", "isolation", "security-opt", "compress", "stream"];
 
 export default defineCommand({
   meta: { name: "build", description: "Build an image from a Dockerfile" },
@@ -36,6 +36,8 @@ export default defineCommand({
     progress: { type: "enum", options: ["auto", "plain", "tty"], default: "auto", description: "Output: auto, plain (classic lines), tty (with step times)" },
     platform: { type: "string", valueHint: "os/arch", description: "Target platform (this host's only)" },
     "add-host": { type: "string", multiple: true, valueHint: "host:ip", description: "Add a host to /etc/hosts of RUN steps; repeatable" },
+    secret: { type: "string", multiple: true, valueHint: "id=ID,src=FILE", description: "A secret for RUN --mount=type=secret (id=ID,src=FILE or id=ID,env=VAR); repeatable" },
+    ssh: { type: "string", multiple: true, valueHint: "default|ID[=SOCKET]", description: "An ssh-agent socket for RUN --mount=type=ssh (default: $SSH_AUTH_SOCK); repeatable" },
     rm: { type: "boolean", description: "Remove intermediate containers (always done)" },
     "force-rm": { type: "boolean", description: "Always remove intermediate containers (always done)" },
     "shm-size": { type: "string", valueHint: "bytes", description: "Size of /dev/shm of RUN containers (e.g. 64m, 1g; default 64m)" },
@@ -57,6 +59,7 @@ export default defineCommand({
       if (i <= 0) throw new UsageError(`invalid --add-host "${h}": expected host:ip`);
       return { host: h.slice(0, i), ip: h.slice(i + 1) };
     });
+    const secrets = parseBuildSecrets(list(args.secret), list(args.ssh), process.env, process.cwd());
     const shmSize = args["shm-size"] === undefined ? undefined : parseShmSize(String(args["shm-size"]));
     const ulimits = parseUlimits(list(args.ulimit));
     const cacheFrom = list(args["cache-from"]).map((v) => parseCacheOption(v, "cache-from"));
@@ -120,6 +123,7 @@ export default defineCommand({
           network,
           platform: args.platform as string | undefined,
           extraHosts,
+          secrets,
           quiet,
         },
         {
