@@ -119,7 +119,10 @@ function withParents(tree: SourceTree, p: PlannedSource, name: string, depth: nu
     const rel = segs.slice(0, i).join("/");
     const d = tree.resolve(pivot === "" ? rel : `${pivot}/${rel}`);
     // Only directories are listed, so the op never reads below `path`: symlinks on the way cannot lead it out.
-    entries.push({ rel, kind: "dir", perm: d?.kind === "dir" ? d.perm : 0o755, mtime: Math.floor((d?.mtimeMs ?? 0) / 1000) });
+    const entry: CopyTreeEntry = { rel, kind: "dir", perm: d?.kind === "dir" ? d.perm : 0o755, mtime: Math.floor((d?.mtimeMs ?? 0) / 1000) };
+    // A directory source is copied as itself: it keeps its owner where its files do (--from without --chown).
+    if (i === segs.length) Object.assign(entry, { uid: d?.uid, gid: d?.gid });
+    entries.push(entry);
   }
   const at = p.item.kind === "dir" ? kept : segs.slice(0, -1).join("/");
   const parents: CopyItem | undefined = entries.length > 0 ? { path: tree.pathOf(pivot), name: baseName(pivot), kind: "dir", perm: 0o755, mtime: 0, entries } : undefined;
