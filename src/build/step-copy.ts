@@ -29,10 +29,12 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
   const dest = normalizeDest(state.config.WorkingDir, inst.dest);
   const chmod = inst.chmod ? parseChmod(inst.chmod) : undefined;
   const select: CopySelect = { parents: inst.kind === "COPY" && inst.parents, exclude: inst.exclude };
-  // BuildKit-only flags: part of the cache key (the history text stays the classic builder's).
+  // BuildKit-only flags: part of the cache key (the history text stays the classic builder's). With
+  // --parents the sources as written (pivots) decide where each file lands: the same key, the same places,
+  // which the hard links of step-copy-reuse.ts rely on.
   const extra: Record<string, string> = {
     ...(inst.chmod ? { chmod: inst.chmod } : {}),
-    ...(select.parents ? { parents: "true" } : {}),
+    ...(select.parents ? { parents: JSON.stringify(inst.sources) } : {}),
     ...(inst.exclude.length > 0 ? { exclude: JSON.stringify(inst.exclude) } : {}),
   };
 
