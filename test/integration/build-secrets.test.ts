@@ -66,6 +66,11 @@ describe.skipIf(skip)("build secrets and ssh agents, real builds on alpine", () 
     ["default mode 0400, owner 0:0", `RUN --mount=type=secret,id=tok sh -c 'stat -c "%a %u %g" /run/secrets/tok > /mode'`, () => [tok()], {}, { "/mode": { content: "400 0 0\n" } }],
     ["the id defaults to the target's base name", `RUN --mount=type=secret,target=/root/tok sh -c 'test "$(cat /root/tok)" = s3cret && echo ok > /proof'`, () => [tok()], {}, { "/proof": { content: "ok\n" }, "/root/tok": null }],
     ["a relative target is under WORKDIR", `WORKDIR /w\nRUN --mount=type=secret,id=tok,target=t.txt sh -c 'test "$(cat /w/t.txt)" = s3cret && echo ok > /proof'`, () => [tok()], {}, { "/proof": { content: "ok\n" }, "/w/t.txt": null }],
+    [
+      "a target through an image symlink: the stubs made for it are removed",
+      `RUN mkdir /data && ln -s /data /link\nRUN --mount=type=secret,id=tok,target=/link/sub/tok sh -c 'test "$(cat /data/sub/tok)" = s3cret && echo ok > /proof'`,
+      () => [tok()], {}, { "/proof": { content: "ok\n" }, "/data": { type: "dir" }, "/data/sub": null },
+    ],
     ["--secret id=ID,env=VAR", `RUN --mount=type=secret,id=tok sh -c 'test "$(cat /run/secrets/tok)" = from-env && echo ok > /proof'`, () => ["id=tok,env=MY_TOKEN"], { MY_TOKEN: "from-env" }, { "/proof": { content: "ok\n" } }],
     ["--secret id=ID alone reads the variable ID", `RUN --mount=type=secret,id=tok sh -c 'test "$(cat /run/secrets/tok)" = id-var && echo ok > /proof'`, () => ["id=tok"], { tok: "id-var" }, { "/proof": { content: "ok\n" } }],
     ["an optional secret not provided: the step runs without it", `RUN --mount=type=secret,id=absent,env=ABSENT sh -c 'test ! -e /run/secrets/absent && test -z "$ABSENT" && echo ran > /proof'`, () => [], {}, { "/proof": { content: "ran\n" } }],
