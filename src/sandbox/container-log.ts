@@ -32,6 +32,7 @@ export function writeAll(fd: number, bytes: Uint8Array): boolean {
 
 /** Appends frames to a container's log; one write per frame, so a reader never sees half a header for long. */
 export class LogWriter {
+  private closed = false;
   private constructor(private readonly fd: number) {}
 
   static open(path: string): LogWriter {
@@ -40,7 +41,9 @@ export class LogWriter {
     return new LogWriter(fd);
   }
 
+  /** After close (a relay outliving a failed run) output is dropped: the fd number may be another file's by then. */
   write(stream: LogStream, data: Uint8Array): void {
+    if (this.closed) return;
     const frame = Buffer.allocUnsafe(HEADER + data.length);
     frame.writeUInt32BE(stream << 24, 0);
     frame.writeUInt32BE(data.length, 4);
@@ -49,6 +52,8 @@ export class LogWriter {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     closeSync(this.fd);
   }
 }

@@ -139,9 +139,10 @@ export async function runContainer(spec: ContainerSpec, io: RunIO = {}, internal
     prepareInit(spec, runtime);
     const argv = containerArgv(spec.process.kind, spec.network, [...(internal.init ?? selfArgv()), "__init", join(runtime, "spec.json")], t);
     const { log, echo = false } = io;
-    const pipes = log ? [makePipe(), makePipe()] : [];
+    const pipes: { read: number; write: number }[] = [];
     let proc: ReturnType<typeof spawnInit>;
     try {
+      for (let i = 0; log && i < 2; i++) pipes.push(makePipe());
       proc = spawnInit(argv, io, tty, isExec, pipes[0]?.write, pipes[1]?.write);
     } catch (err) {
       for (const p of pipes) closeSync(p.read);
