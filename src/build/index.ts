@@ -13,5 +13,5 @@ export { COPY_OP, copyOp, EXPORT_OP, exportOp, MKDIR_OP, mkdirOp } from "./ops.t
 export { prepareContext, type PreparedContext } from "./context-source.ts";
 export { CacheExecutor } from "./cache-executor.ts";
 export { parseCacheOption, type CacheOption } from "./cache-option.ts";
-export { noSecrets, parseBuildSecrets, type BuildSecrets } from "./secrets.ts";
+export { parseBuildSecrets, type BuildSecrets } from "./secrets.ts";
 export { RegistryCache, type CacheStats, type RegistryCacheOptions } from "./cache-registry.ts";
