@@ -8,7 +8,7 @@ import { MetaDb } from "../../../src/store/db.ts";
 import { ImageCatalog } from "../../../src/store/images.ts";
 import { Layout } from "../../../src/store/layout.ts";
 import { FileLock } from "../../../src/store/lock.ts";
-import { ImageRemover } from "../../../src/store/remove.ts";
+import { ImageRemover, type ImageUsers } from "../../../src/store/remove.ts";
 import { sha256 } from "../../../src/util/digest.ts";
 import { tempDir, type TempDir } from "../../harness.ts";
 
@@ -18,7 +18,8 @@ export interface TestCatalog extends Disposable {
   layout: Layout;
   db: MetaDb;
   images: ImageCatalog;
-  rmi(name: string, force?: boolean): Promise<string[]>;
+  /** `users`: the containers of each image, as the CLI hands them over. */
+  rmi(name: string, force?: boolean, users?: ImageUsers): Promise<string[]>;
   /** Commit an image with one made-up layer; `seed` makes the config unique. */
   make(seed: string, opts?: { tags?: string[]; parent?: Digest; created?: string }): Promise<Digest>;
 }
@@ -39,7 +40,7 @@ export function testCatalog(): TestCatalog {
     layout,
     db,
     images,
-    rmi: (name, force = false) => new ImageRemover(images, layout, db, lock).remove(name, force),
+    rmi: (name, force = false, users) => new ImageRemover(images, layout, db, lock, users).remove(name, force),
     async make(seed, opts = {}) {
       const layer = await blobs.put(`layer ${seed}`);
       const diffId = sha256(`diff ${seed}`);
