@@ -34,7 +34,8 @@ export type ErrorCode =
   | "E_BUILD"
   | "E_BUILD_STEP_FAILED"
   | "E_BUILD_CONTEXT"
-  | "E_CONTAINER_NOT_FOUND";
+  | "E_CONTAINER_NOT_FOUND"
+  | "E_INTERRUPTED";
 
 export interface KilnErrorOptions {
   hint?: string;

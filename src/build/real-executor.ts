@@ -32,6 +32,8 @@ export interface RealExecutorOptions {
    */
   shmSize?: number;
   ulimits?: Ulimit[];
+  /** The build was interrupted: no step starts, and a running one is killed (its reason is thrown). */
+  abort?: AbortSignal;
 }
 
 function newContainerId(): string {
@@ -141,6 +143,7 @@ export class RealExecutor implements Executor {
     // back to JSC's normal tier-up thresholds (the binary starts with a slower
     // JIT policy that suits a fully cached build, scripts/build.ts).
     Bun.unsafe.setJITPolicy?.(1);
+    this.opts.abort?.throwIfAborted();
     const lowerDirs = parent ? await this.store.prepareSnapshots(parent) : [];
     const tmp = await this.store.tempDir("step");
     const upper = join(tmp, "upper");
@@ -158,7 +161,7 @@ export class RealExecutor implements Executor {
       if (volumeMounts.length > 0) spec = { ...spec, mounts: [...(spec.mounts ?? []), ...volumeMounts] };
       let r: Awaited<ReturnType<typeof runContainer>>;
       try {
-        r = await runContainer({ ...spec, rootfs: { lowerDirs, upperDir: upper, workDir: work } }, io);
+        r = await runContainer({ ...spec, rootfs: { lowerDirs, upperDir: upper, workDir: work } }, { ...io, abort: this.opts.abort });
       } catch (err) {
         if (err instanceof KilnError && !(err instanceof BuildError)) throw new BuildError(err.code, err.message, { hint: err.hint, cause: err });
         throw err;

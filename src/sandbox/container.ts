@@ -28,6 +28,13 @@ export interface RunIO {
    */
   log?: LogWriter;
   echo?: boolean;
+  /**
+   * Stop the container for good when this fires (a build interrupted by ^C):
+   * SIGKILL to `unshare`, whose --kill-child takes the container's pid 1 and
+   * so its whole pid namespace with it. runContainer then throws the
+   * signal's reason when it is an Error.
+   */
+  abort?: AbortSignal;
 }
 
 export interface RunResult {
@@ -159,6 +166,9 @@ export async function runContainer(spec: ContainerSpec, io: RunIO = {}, internal
 
     const target: SignalTarget = { pending: [] };
     const stopForwarding = isExec ? forwardSignals(target) : () => {};
+    const kill = () => proc.kill("SIGKILL");
+    if (io.abort?.aborted) kill();
+    else io.abort?.addEventListener("abort", kill, { once: true });
     let failure: StatusEvent | undefined;
     const created: string[] = [];
     const statusFd = proc.stdio[STATUS_FD] as number;
@@ -178,6 +188,7 @@ export async function runContainer(spec: ContainerSpec, io: RunIO = {}, internal
       await relay;
       const exitCode = proc.exitCode ?? signalExitCode(proc.signalCode);
       removeStubs(spec.rootfs.upperDir, created);
+      if (io.abort?.aborted && io.abort.reason instanceof Error) throw io.abort.reason;
       if (failure && "error" in failure) {
         throw new SandboxError((failure.error.code ?? "E_SANDBOX") as ErrorCode, failure.error.message, { hint: failure.error.hint });
       }
@@ -193,6 +204,7 @@ export async function runContainer(spec: ContainerSpec, io: RunIO = {}, internal
       }
       return { exitCode, stdout, stderr };
     } finally {
+      io.abort?.removeEventListener("abort", kill);
       stopForwarding();
     }
   } finally {

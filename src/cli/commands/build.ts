@@ -1,7 +1,7 @@
 import { fstatSync, mkdtempSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand } from "citty";
-import { UsageError } from "../../errors.ts";
+import { BuildError, UsageError } from "../../errors.ts";
 import { BuildDb, CacheExecutor, ClassicProgress, parseBuildSecrets, parseCacheOption, prepareContext, RealExecutor, RegistryCache, runBuild, type BuildEvent, type Executor } from "../../build/index.ts";
 import { formatPlatform, type Digest, type Platform } from "../../image/index.ts";
 import type { RegistryOptions } from "../../registry/index.ts";
@@ -78,6 +78,7 @@ export default defineCommand({
       else progress.emit(e);
     };
 
+    using interrupt = stopOnSignals();
     using store = await openStore();
     using db = new BuildDb(join(store.root, "build"));
     // One temp dir per build, made on first use (a fully cached build needs none).
@@ -106,6 +107,7 @@ export default defineCommand({
         pull: (ref, platform) => pullForBuild(registryStore, ref, platform, regOpts),
         shmSize,
         ulimits: ulimits.length > 0 ? ulimits : undefined,
+        abort: interrupt.signal,
       });
       const cache = await opening;
       const cached = cache && new CacheExecutor(real, cache, store);
@@ -138,6 +140,7 @@ export default defineCommand({
           cacheMountRoot: join(store.root, "build", "cache-mounts"),
         },
       );
+      interrupt.signal.throwIfAborted();
       await cached?.finish(id);
       if (quiet) printOut(`${id}\n`);
       if (typeof args.iidfile === "string") writeFileSync(args.iidfile, id);
@@ -159,6 +162,34 @@ export default defineCommand({
     await publishBuild({ id, tags: args.push === true ? tags : [], cacheTo, cache, cached, store: registryStore, registry: regOpts, quiet });
   },
 });
+
+/**
+ * ^C, SIGTERM or SIGHUP stop a build as they stop Docker's: the running
+ * steps' containers are killed, no further step starts or commits, the temp
+ * dirs go, and kiln exits 128+signal. Work that no container does (a pull,
+ * hashing a large context) does not watch the signal: a second signal, or 5 s
+ * without an end, exits at once, as a kiln without handlers would have.
+ */
+function stopOnSignals(): { signal: AbortSignal } & Disposable {
+  const controller = new AbortController();
+  const signals = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+  const handlers = Object.entries(signals).map(([name, n]) => {
+    const handler = () => {
+      const exitCode = 128 + n;
+      if (controller.signal.aborted) process.exit(exitCode);
+      controller.abort(new BuildError("E_INTERRUPTED", `build interrupted (${name})`, { exitCode }));
+      setTimeout(() => process.exit(exitCode), 5000).unref();
+    };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  return {
+    signal: controller.signal,
+    [Symbol.dispose]: () => {
+      for (const [name, handler] of handlers) process.off(name, handler);
+    },
+  };
+}
 
 /**
  * Is fd 1 a terminal? A character device with a tty major (4: ttyN, 5:
