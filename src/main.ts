@@ -14,6 +14,7 @@ const ops: Record<string, OpHandler> = {
   "build.copy": async (payload, ctx) => (await import("./build/index.ts")).copyOp(payload, ctx),
   "build.mkdir": async (payload, ctx) => (await import("./build/index.ts")).mkdirOp(payload, ctx),
   "build.export": async (payload, ctx) => (await import("./build/index.ts")).exportOp(payload, ctx),
+  "build.export-fs": async (payload, ctx) => (await import("./build/index.ts")).exportFsOp(payload, ctx),
 };
 
 if (argv[0] === "__init") {

@@ -10,6 +10,7 @@ export type { Executor } from "./executor.ts";
 export { ClassicProgress, formatEvent, type ProgressOptions } from "./progress.ts";
 export { RealExecutor, type RealExecutorOptions } from "./real-executor.ts";
 export { COPY_OP, copyOp, EXPORT_OP, exportOp, MKDIR_OP, mkdirOp } from "./ops.ts";
+export { EXPORT_FS_OP, exportFsOp, exportImageFs, type FsTarget } from "./export-fs.ts";
 export { prepareContext, type PreparedContext } from "./context-source.ts";
 export { CacheExecutor } from "./cache-executor.ts";
 export { parseCacheOption, type CacheOption } from "./cache-option.ts";

@@ -32,6 +32,8 @@ export interface RealExecutorOptions {
    */
   shmSize?: number;
   ulimits?: Ulimit[];
+  /** build -v HOST:CTR[:ro]: bind mounts in every RUN container (Buildah's bud -v), never in a cache key or a layer. */
+  volumes?: { source: string; target: string; readonly?: boolean }[];
   /** The build was interrupted: no step starts, and a running one is killed (its reason is thrown). */
   abort?: AbortSignal;
 }
@@ -76,7 +78,7 @@ export class RealExecutor implements Executor {
     req.onStart(id);
     const io: Io = req.output === "inherit" ? { stdin: "ignore", stdout: "inherit", stderr: "inherit" } : { stdin: "ignore", stdout: "pipe", stderr: "pipe" };
     const limits = { shmSize: this.opts.shmSize, ulimits: this.opts.ulimits };
-    const r = await this.inContainer(parent, { id, process: { kind: "exec", argv: req.argv, env: req.env, cwd: req.cwd, user: req.user }, network: req.network, mounts: req.mounts, extraHosts: req.extraHosts, ...limits }, io, req.volumes);
+    const r = await this.inContainer(parent, { id, process: { kind: "exec", argv: req.argv, env: req.env, cwd: req.cwd, user: req.user }, network: req.network, mounts: [...(this.opts.volumes ?? []), ...req.mounts], extraHosts: req.extraHosts, ...limits }, io, req.volumes);
     return { ...r, containerId: id };
   }
 
@@ -118,10 +120,15 @@ export class RealExecutor implements Executor {
   async exportTree(image: ImageRecord, source: string, into: string): Promise<string> {
     const hostDir = join(into, `mount-${newContainerId().slice(0, 12)}`);
     mkdirSync(hostDir, { mode: 0o755 });
-    const extraRootfs = { from: await this.store.prepareSnapshots(image) };
-    // An op container over an empty root: only the mounted image and the host dir matter.
-    await this.inContainer(undefined, { id: newContainerId(), process: { kind: "op", op: EXPORT_OP, payload: { source, hostDir } }, network: "none", extraRootfs }, undefined, [], false);
+    await this.runOverImage(image, EXPORT_OP, { source, hostDir });
     return hostDir;
+  }
+
+  /** Run `op` in a container over an empty root, `image` mounted read-only as extra "from" (RUN --mount from=, build -o). */
+  async runOverImage(image: ImageRecord, op: string, payload: unknown): Promise<void> {
+    const extraRootfs = { from: await this.store.prepareSnapshots(image) };
+    // Only the mounted image and the host paths in the payload matter.
+    await this.inContainer(undefined, { id: newContainerId(), process: { kind: "op", op, payload }, network: "none", extraRootfs }, undefined, [], false);
   }
 
   async mkdir(parent: ImageRecord | undefined, path: string): Promise<StepLayer | undefined> {

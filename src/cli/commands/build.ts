@@ -9,12 +9,14 @@ import { parseShmSize, parseUlimits } from "../../sandbox/index.ts";
 import { removeTree, type Store } from "../../store/index.ts";
 import type { KilnArgDef } from "../flags.ts";
 import { logger } from "../logger.ts";
+import { parseBuildOutputs, toStdout, writeBuildOutputs } from "./_build-output.ts";
 import { publishBuild, type RegistryStore } from "./_build-publish.ts";
+import { parseBuildVolumes } from "./_build-volume.ts";
 import { registryArgs, registryOptions } from "./_registry-args.ts";
 import { openStore, printOut, stdoutClosed } from "./_shared.ts";
 
 // Docker build flags kiln does not implement: using one is an error that says so.
-const NOT_YET = ["output", "squash", "memory", "cpu-shares", "cpuset-cpus", "cgroup-parent", "isolation", "security-opt", "compress", "stream"];
+const NOT_YET = ["squash", "memory", "cpu-shares", "cpuset-cpus", "cgroup-parent", "isolation", "security-opt", "compress", "stream"];
 
 export default defineCommand({
   meta: { name: "build", description: "Build an image from a Dockerfile" },
@@ -42,6 +44,8 @@ export default defineCommand({
     "force-rm": { type: "boolean", description: "Always remove intermediate containers (always done)" },
     "shm-size": { type: "string", valueHint: "bytes", description: "Size of /dev/shm of RUN containers (e.g. 64m, 1g; default 64m)" },
     ulimit: { type: "string", multiple: true, valueHint: "NAME=SOFT[:HARD]", description: "Ulimit options of RUN containers (e.g. nofile=1024:2048); repeatable" },
+    output: { type: "string", alias: ["o"], multiple: true, valueHint: "type=local,dest=DIR", description: "Also write the result: type=local,dest=DIR | type=tar,dest=FILE|- | type=oci|docker,dest=FILE | DIR | - (a tar on stdout)" },
+    volume: { type: "string", alias: ["v"], multiple: true, valueHint: "HOST:CTR[:ro]", description: "Bind-mount a host path into every RUN container (as buildah bud -v; never in a layer); repeatable" },
     ...Object.fromEntries(NOT_YET.map((f) => [f, { type: "string", description: "(not supported yet)" } satisfies KilnArgDef])),
     context: { type: "positional", valueHint: "PATH | - ", description: "Build context: a directory, a tar file, or - (stdin)" },
   },
@@ -62,6 +66,12 @@ export default defineCommand({
     const secrets = parseBuildSecrets(list(args.secret), list(args.ssh), process.env, process.cwd());
     const shmSize = args["shm-size"] === undefined ? undefined : parseShmSize(String(args["shm-size"]));
     const ulimits = parseUlimits(list(args.ulimit));
+    const outputs = parseBuildOutputs(list(args.output), process.cwd());
+    // -o -: stdout holds the tar only; the build's lines (and RUN output, captured) go to stderr, as buildx does.
+    const stdoutTaken = outputs.some(toStdout);
+    if (stdoutTaken && stdoutIsTty()) throw new UsageError("kiln build -o - would write a tar to the terminal", { hint: "redirect stdout (-o - > out.tar) or give dest=FILE" });
+    const printMain = stdoutTaken ? (s: string) => void writeSync(2, s) : printOut;
+    const volumes = parseBuildVolumes(list(args.volume), process.cwd());
     const cacheFrom = list(args["cache-from"]).map((v) => parseCacheOption(v, "cache-from"));
     const cacheTo = list(args["cache-to"]).map((v) => parseCacheOption(v, "cache-to"));
     const tags = list(args.tag);
@@ -72,7 +82,7 @@ export default defineCommand({
     const captured: string[] = [];
     // Cached steps' lines are written together unless debug lines (stderr) go between them (KILN_DEBUG / --log-level, as logger.ts reads them).
     const batch = process.env.KILN_DEBUG !== "1" && !/^(debug|trace)$/.test(process.env.KILN_LOG_LEVEL ?? "");
-    const progress = new ClassicProgress({ write: quiet ? (s) => void captured.push(s) : printOut, timing, batch });
+    const progress = new ClassicProgress({ write: quiet ? (s) => void captured.push(s) : printMain, timing, batch });
     const emit = (e: BuildEvent) => {
       if (e.type === "debug") logger.debug(`stage ${e.stage}: ${e.text}`);
       else progress.emit(e);
@@ -107,6 +117,7 @@ export default defineCommand({
         pull: (ref, platform) => pullForBuild(registryStore, ref, platform, regOpts),
         shmSize,
         ulimits: ulimits.length > 0 ? ulimits : undefined,
+        volumes,
         abort: interrupt.signal,
       });
       const cache = await opening;
@@ -132,7 +143,7 @@ export default defineCommand({
           exec,
           emit,
           // A closed stdout (cli/output.ts): RUN output is captured (and dropped) rather than fail the step.
-          isLive: (s) => progress.isLive(s) && !stdoutClosed(),
+          isLive: (s) => progress.isLive(s) && !stdoutClosed() && !stdoutTaken,
           onStages: (order) => progress.setStages(order),
           onStageDone: (s, failed) => progress.stageDone(s, failed),
           db,
@@ -142,7 +153,7 @@ export default defineCommand({
       );
       interrupt.signal.throwIfAborted();
       await cached?.finish(id);
-      if (quiet) printOut(`${id}\n`);
+      if (quiet) printMain(`${id}\n`);
       if (typeof args.iidfile === "string") writeFileSync(args.iidfile, id);
       built = { id, cache, cached };
     } catch (err) {
@@ -155,6 +166,7 @@ export default defineCommand({
     }
     // After the build, outside its error path: a failed push or export leaves the image built.
     const { id, cache, cached } = built;
+    await writeBuildOutputs(outputs, { store, id, tags, warn: (m) => logger.warn(m), abort: interrupt.signal });
     if (cache && cacheFrom.length > 0 && !quiet) {
       const s = cache.stats;
       logger.info(`build cache: ${s.hits} step${s.hits === 1 ? "" : "s"} from ${cacheFrom.map((c) => c.ref).join(", ")}, ${s.layers} layer${s.layers === 1 ? "" : "s"} downloaded (${s.layerBytes} bytes)`);
