@@ -95,7 +95,10 @@ async function pullFrom(repo: RepositoryHandle, ref: Reference, canonical: strin
   // One manifest request when the image is already here: HEAD, compare digests.
   const remote = ref.digest ?? (await headManifest(repo.transport, repo.repository, ref.tag!))?.digest;
   const local = remote ? await sink.pulled(canonical, platform, remote) : undefined;
-  if (local) return { ref: canonical, remoteDigest: remote!, manifestDigest: local.manifestDigest, id: local.id, upToDate: true, source };
+  if (local) {
+    sink.recordRepoDigest?.(canonical, remote!, local.id);
+    return { ref: canonical, remoteDigest: remote!, manifestDigest: local.manifestDigest, id: local.id, upToDate: true, source };
+  }
   const { top, image: fetched } = await resolveManifest(repo, remote ?? ref.tag!, opts.platform);
   const manifest = fetched.parsed as Manifest;
   if (!manifest.config || !Array.isArray(manifest.layers)) {
@@ -136,6 +139,7 @@ async function pullFrom(repo: RepositoryHandle, ref: Reference, canonical: strin
     configBytes,
     layers: manifest.layers.map((descriptor, i) => ({ descriptor, diffId: diffIds[i]! })),
   });
+  sink.recordRepoDigest?.(canonical, remote ?? top.digest, manifest.config.digest);
   return { ref: canonical, remoteDigest: remote ?? top.digest, manifestDigest: fetched.digest, id: manifest.config.digest, upToDate: false, source };
 }
 

@@ -38,7 +38,8 @@ async function pushBlob(repo: RepositoryHandle, source: ImageSource, desc: Descr
  * Push an image to `destination`: every layer and the config (HEAD first,
  * mount from a sibling repository when one is known to hold the blob, else
  * upload), at most `concurrency` at once, then the manifest, byte for byte as
- * the store holds it, so the digest is the local one.
+ * the store holds it, so the digest is the local one; the source records the
+ * digest the registry answered with.
  */
 export async function pushImage(source: ImageSource, destination: string | Reference, opts: PushOptions = {}): Promise<PushResult> {
   const { ref, canonical } = referenceOf(destination);
@@ -53,5 +54,6 @@ export async function pushImage(source: ImageSource, destination: string | Refer
   if (ref.digest && ref.digest !== digest) {
     throw new RegistryError("E_BLOB_DIGEST_MISMATCH", `pushed manifest has digest ${digest}, not ${ref.digest} as the destination names`);
   }
+  source.recordRepoDigest?.(canonical, digest);
   return { ref: canonical, tag: ref.tag, digest, size: source.manifestBytes.byteLength };
 }

@@ -24,6 +24,8 @@ export interface ImageSink {
   commitPulled(image: PulledImage): Promise<void>;
   /** Remember that `digest` can be found at `location` (used to mount instead of upload on push). */
   recordBlobLocation?(digest: Digest, location: BlobLocation): void;
+  /** Remember that `ref`'s repository names image `id` by the registry's digest (docker's RepoDigests), after every pull. */
+  recordRepoDigest?(ref: string, digest: Digest, id: Digest): void;
 }
 
 /** A local image that is what a remote digest names. */
@@ -61,6 +63,8 @@ export interface ImageSource {
   blobLocations?(digest: Digest): BlobLocation[];
   /** Remember where a pushed blob now lives. */
   recordBlobLocation?(digest: Digest, location: BlobLocation): void;
+  /** Remember the digest the registry gave the pushed manifest under `ref`'s repository (docker's RepoDigests). */
+  recordRepoDigest?(ref: string, digest: Digest): void;
 }
 
 /** One step of a blob transfer, for progress display (rendered by the CLI). */

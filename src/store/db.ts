@@ -41,6 +41,13 @@ CREATE TABLE IF NOT EXISTS snapshots (
   size INTEGER NOT NULL,
   created INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS repo_digests (
+  repository TEXT NOT NULL,     -- canonical repository (docker.io/library/alpine) it was pulled from or pushed to
+  digest TEXT NOT NULL,         -- the registry's manifest (or index) digest there: docker's RepoDigests
+  image_id TEXT NOT NULL,
+  PRIMARY KEY (repository, digest)
+);
+CREATE INDEX IF NOT EXISTS repo_digests_image ON repo_digests(image_id);
 CREATE TABLE IF NOT EXISTS build_cache (
   key TEXT PRIMARY KEY,
   image_id TEXT NOT NULL,
@@ -107,6 +114,18 @@ export class MetaDb {
   deleteImage(id: Digest): void {
     this.database.query("DELETE FROM images WHERE id = ?").run(id);
     this.database.query("DELETE FROM build_cache WHERE image_id = ?").run(id);
+    this.database.query("DELETE FROM repo_digests WHERE image_id = ?").run(id);
+  }
+
+  /** `repository@digest` names image `id` in a registry (a digest names one image: the last one recorded wins). */
+  putRepoDigest(repository: string, digest: Digest, id: Digest): void {
+    this.database.query("INSERT OR REPLACE INTO repo_digests (repository, digest, image_id) VALUES (?, ?, ?)").run(repository, digest, id);
+  }
+
+  /** `repository@digest` of every registry digest recorded for image `id`, sorted. */
+  repoDigests(id: Digest): string[] {
+    const rows = this.database.query("SELECT repository, digest FROM repo_digests WHERE image_id = ? ORDER BY repository, digest").all(id) as { repository: string; digest: Digest }[];
+    return rows.map((r) => `${r.repository}@${r.digest}`);
   }
 
   putLayerSize(diffId: Digest, size: number): void {

@@ -39,7 +39,8 @@ function usedBy(id: Digest, user: ImageUser, forceable: boolean): StoreError {
  *   tag goes only with -f (then the image stays, untagged, until the
  *   container is removed), and never while a container runs on it by id;
  * - after a delete, untagged parents without other children go too, quietly.
- * Returns Docker's lines: `Untagged: alpine:latest`, `Deleted: sha256:…`.
+ * Returns Docker's lines: `Untagged: alpine:latest`, `Untagged: alpine@sha256:…`
+ * (a registry digest, when the image goes), `Deleted: sha256:…`.
  * Blobs and snapshots are only reclaimed by prune (another process may be using them).
  */
 export class ImageRemover {
@@ -127,6 +128,8 @@ export class ImageRemover {
       throw problem;
     }
     await this.untagAll(record.names);
+    // Its registry digests (pull, push) go with it, each said as docker says it.
+    for (const d of this.db.repoDigests(id)) this.lines.push(`Untagged: ${familiar(d)}`);
     this.db.deleteImage(id);
     this.lines.push(`Deleted: ${id}`);
     if (record.parent && this.prune) await this.deleteImage(record.parent, false, true);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { errnoCode, StoreError } from "../errors.ts";
 import { setTopDirFlag } from "../layer/index.ts";
-import type { Digest, ImageConfig } from "../image/index.ts";
+import { parseReference, repositoryName, type Digest, type ImageConfig } from "../image/index.ts";
 import { BlobStore, tempName, type BlobExpectation, type BlobInput } from "./blobs.ts";
 import { MetaDb } from "./db.ts";
 import { collectGarbage, type PruneOptions, type PruneReport } from "./gc.ts";
@@ -139,6 +139,18 @@ export class Store implements Disposable {
   removeImage(nameOrId: string, opts: { force?: boolean; noPrune?: boolean; users?: ImageUsers } = {}): Promise<string[]> {
     const remover = new ImageRemover(this.images, this.layout, this.db, () => this.lock("index"), opts.users);
     return remover.remove(nameOrId, opts.force ?? false, !opts.noPrune);
+  }
+  /**
+   * Remember that `ref`'s repository holds image `id` under the registry's
+   * manifest digest `digest` (after a pull or a push): docker's RepoDigests.
+   * Kept in kiln.db, so the OCI layout other tools read does not change.
+   */
+  recordRepoDigest(ref: string, digest: Digest, id: Digest): void {
+    this.db.putRepoDigest(repositoryName(parseReference(ref)), digest, id);
+  }
+  /** Canonical `repository@digest` names image `id` has in registries (empty for an image never pulled or pushed). */
+  repoDigests(id: Digest): string[] {
+    return this.db.repoDigests(id);
   }
   /** Images built directly on `id` (kiln build records parents). */
   childrenOf(id: Digest): Digest[] {

@@ -77,6 +77,10 @@ export class StoreAdapter implements ImageSink, Disposable {
     this.locations.record(d, l);
   }
 
+  recordRepoDigest(ref: string, digest: Digest, id: Digest): void {
+    this.store.recordRepoDigest(ref, digest, id);
+  }
+
   /**
    * An ImageSource for a local image: its manifest bytes exactly as stored (so
    * the pushed digest is the local one), once its uncompressed build layers
@@ -92,6 +96,7 @@ export class StoreAdapter implements ImageSink, Disposable {
       blob: (d) => Bun.file(this.store.blobPath(d)),
       blobLocations: (d) => this.locations.list(d),
       recordBlobLocation: (d, l) => this.locations.record(d, l),
+      recordRepoDigest: (ref, digest) => this.store.recordRepoDigest(ref, digest, image.id),
     };
   }
 

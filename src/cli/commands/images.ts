@@ -23,14 +23,20 @@ interface ImageRow {
 
 const HEADERS = { ID: "IMAGE ID", CreatedSince: "CREATED", CreatedAt: "CREATED AT" };
 
-function rowsOf(rec: ImageRecord, noTrunc: boolean): ImageRow[] {
+/**
+ * The rows of one image, as the docker CLI makes them (formatter/image.go):
+ * one per tag and registry digest of the same repository, a `REPO <none>` row
+ * for a repository known only by digest, `<none> <none>` for an image with
+ * neither. Digests are those a registry gave (repoDigests: pull, push).
+ */
+function rowsOf(rec: ImageRecord, repoDigests: string[], opts: { noTrunc: boolean; digests: boolean }): ImageRow[] {
   // Keys in alphabetical order: `--format json` prints them as docker does (a Go map).
   const row = (Repository: string, Tag: string, Digest: string): ImageRow => ({
     Containers: "N/A",
     CreatedAt: goTime(rec.config.created),
     CreatedSince: createdSince(rec.config.created),
     Digest,
-    ID: noTrunc ? rec.id : shortId(rec.id),
+    ID: opts.noTrunc ? rec.id : shortId(rec.id),
     Repository,
     SharedSize: "N/A",
     Size: humanSize(rec.size, 3),
@@ -38,11 +44,28 @@ function rowsOf(rec: ImageRecord, noTrunc: boolean): ImageRow[] {
     UniqueSize: "N/A",
     VirtualSize: humanSize(rec.size),
   });
-  if (rec.names.length === 0) return [row("<none>", "<none>", "<none>")];
-  return rec.names.map((name) => {
+  const tags = new Map<string, string[]>();
+  for (const name of rec.names) {
     const ref = parseReference(name);
-    return row(familiarRepository(ref), ref.tag ?? "<none>", rec.manifestDigest);
-  });
+    const repo = familiarRepository(ref);
+    tags.set(repo, [...(tags.get(repo) ?? []), ref.tag ?? "<none>"]);
+  }
+  const digests = new Map<string, string[]>();
+  for (const d of repoDigests) {
+    const ref = parseReference(d);
+    const repo = familiarRepository(ref);
+    digests.set(repo, [...(digests.get(repo) ?? []), ref.digest!]);
+  }
+  const rows: ImageRow[] = [];
+  for (const [repo, repoTags] of tags) {
+    const ds = opts.digests ? (digests.get(repo) ?? ["<none>"]) : ["<none>"];
+    digests.delete(repo);
+    for (const tag of repoTags) for (const d of ds) rows.push(row(repo, tag, d));
+  }
+  for (const [repo, ds] of digests) {
+    for (const d of opts.digests ? ds : ["<none>"]) rows.push(row(repo, "<none>", d));
+  }
+  return rows.length > 0 ? rows : [row("<none>", "<none>", "<none>")];
 }
 
 /** Does `pattern` (REPOSITORY[:TAG], with * and ? as in path.Match) select this row? Docker matches familiar names. */
@@ -78,20 +101,22 @@ export default defineCommand({
     if (typeof args.repository === "string") filters.references.push(args.repository);
     using store = await openStore();
     const rows: ImageRow[] = [];
+    const format = args.quiet ? "{{.ID}}" : ((args.format as string | undefined) ?? "");
+    // As docker: a template that names .Digest shows digests, as --digests does.
+    const digests = Boolean(args.digests) || format.includes(".Digest");
     const damaged = (image: string, err: unknown) => logger.warn(`cannot list ${image}: ${err instanceof Error ? err.message : String(err)}`);
     for (const rec of await store.listImages(damaged)) {
       const untagged = rec.names.length === 0;
       const intermediate = untagged && store.childrenOf(rec.id).length > 0;
       if (intermediate && !args.all) continue;
       if (filters.dangling !== undefined && filters.dangling !== (untagged && !intermediate)) continue;
-      for (const row of rowsOf(rec, Boolean(args["no-trunc"]))) {
+      for (const row of rowsOf(rec, store.repoDigests(rec.id), { noTrunc: Boolean(args["no-trunc"]), digests })) {
         if (filters.references.every((f) => matchesReference(f, row))) rows.push(row);
       }
     }
     const table = args.digests
       ? "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
       : "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
-    const format = args.quiet ? "{{.ID}}" : ((args.format as string | undefined) ?? "");
     printOut(formatList({ format, table, headers: HEADERS, rows }));
   },
 });

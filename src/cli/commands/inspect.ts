@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { KilnError, StoreError, UsageError } from "../../errors.ts";
-import { familiarName, familiarRepository, parseReference, type ContainerConfig } from "../../image/index.ts";
+import { familiarName, parseReference, type ContainerConfig } from "../../image/index.ts";
 import type { ImageRecord, Store } from "../../store/index.ts";
 import { formatEach } from "./_format.ts";
 import { inspectRemoteImages, remoteInspectArgs } from "./_inspect-remote.ts";
@@ -42,7 +42,8 @@ export function inspectImage(store: Store, rec: ImageRecord): Record<string, unk
   return {
     Id: rec.id,
     RepoTags: refs.map(familiarName),
-    RepoDigests: [...new Set(refs.map((r) => `${familiarRepository(r)}@${rec.manifestDigest}`))],
+    // Only digests a registry gave (pull, push): an image built, imported or loaded here has none, as in Docker.
+    RepoDigests: store.repoDigests(rec.id).map((d) => familiarName(parseReference(d))),
     Parent: rec.parent ?? "",
     Comment: cfg.comment ?? "",
     Created: cfg.created ?? "0001-01-01T00:00:00Z",
