@@ -2,6 +2,7 @@
 // the process environment, the executable's path, the credentials, execve.
 // execve (rather than spawning a child) keeps the command as pid 1 of its pid
 // namespace, as in Docker, and leaves no kiln process behind in the container.
+import { limitBoundingSet, lowerCapabilities } from "./confine.ts";
 import { applyUlimits, type Ulimit } from "./limits.ts";
 import { DEFAULT_PATH, type ExecProcess } from "./spec.ts";
 import { SysError, type Sys } from "./sys.ts";
@@ -41,10 +42,12 @@ function failExec(sys: Sys, message: string, code: number): never {
 /**
  * Switch to the container user and exec the command (the working directory is
  * already set). Order matters: resource limits while still root (raising a
- * hard limit needs it), then supplementary groups and gid, uid last (after
- * setuid nothing else may be changed).
+ * hard limit needs it), the capability bounding set (needs CAP_SETPCAP), then
+ * supplementary groups and gid, uid (after setuid nothing else may be
+ * changed), and last the thread's capability sets (`capabilities` undefined:
+ * privileged, left as they are).
  */
-export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | undefined, onReady: () => void = () => {}, ulimits: Ulimit[] = []): never {
+export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | undefined, onReady: () => void = () => {}, ulimits: Ulimit[] = [], capabilities?: number[]): never {
   const user = resolveUser(proc.user, sys.readFile("/etc/passwd"), sys.readFile("/etc/group"));
   const env = processEnv(proc, user, hostname);
   const argv0 = proc.argv[0];
@@ -58,6 +61,7 @@ export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | unde
   if (proc.tty) sys.takeTerminal(0);
   // As late as possible: a low limit (data, nofile) must not trip up kiln itself before execve.
   applyUlimits(sys, ulimits);
+  if (capabilities) limitBoundingSet(sys, capabilities);
   try {
     sys.setgroups(user.groups);
   } catch (err) {
@@ -67,6 +71,7 @@ export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | unde
   }
   sys.setgid(user.gid);
   sys.setuid(user.uid);
+  if (capabilities) lowerCapabilities(sys, capabilities, user.uid);
   // Only execve itself is left: the container counts as started.
   onReady();
   try {

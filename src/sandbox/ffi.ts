@@ -5,7 +5,7 @@
 import { dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
 import { closeSync, constants as fsc, openSync, readSync } from "node:fs";
 import { NodeFileOps } from "./file-ops.ts";
-import { SysError, type FsParams, type Sys } from "./sys.ts";
+import { SysError, type CapabilitySets, type FsParams, type Sys } from "./sys.ts";
 
 const { ptr: p, u64, i64, i32, u32 } = FFIType;
 
@@ -67,6 +67,14 @@ const TIOCSWINSZ = 0x5414;
 const TIOCSPTLCK = 0x40045431;
 const TIOCGPTN = 0x80045430;
 const RLIM_INFINITY = 0xffff_ffff_ffff_ffffn;
+const SYS_CAPGET = process.arch === "arm64" ? 90 : 125;
+const SYS_CAPSET = process.arch === "arm64" ? 91 : 126;
+/** _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set. */
+const CAP_VERSION_3 = 0x20080522;
+const PR_CAPBSET_DROP = 24;
+const PR_CAP_AMBIENT = 47;
+const PR_CAP_AMBIENT_CLEAR_ALL = 4;
+const EINVAL = 22;
 const SYS_PIDFD_OPEN = 434;
 const SYS_PIDFD_GETFD = 438;
 
@@ -250,6 +258,35 @@ export class LibcSys extends NodeFileOps implements Sys {
   setrlimit(resource: number, soft: number, hard: number): void {
     const v = (n: number) => (n === -1 ? RLIM_INFINITY : BigInt(n));
     check(this.l.prlimit(0, resource, new BigUint64Array([v(soft), v(hard)]), null), "prlimit", String(resource));
+  }
+
+  dropBoundingCapability(cap: number): boolean {
+    if (this.l.prctl(PR_CAPBSET_DROP, BigInt(cap), 0n, 0n, 0n) === 0) return true;
+    const errno = read.i32(this.l.__errno_location() as Pointer, 0);
+    if (errno === EINVAL) return false;
+    throw new SysError("prctl PR_CAPBSET_DROP", errno, String(cap));
+  }
+
+  clearAmbientCapabilities(): void {
+    check(this.l.prctl(PR_CAP_AMBIENT, BigInt(PR_CAP_AMBIENT_CLEAR_ALL), 0n, 0n, 0n), "prctl PR_CAP_AMBIENT_CLEAR_ALL");
+  }
+
+  // struct __user_cap_header_struct { u32 version; int pid } (pid 0: this
+  // thread) and two struct __user_cap_data_struct { u32 effective, permitted,
+  // inheritable }: the low 32 capabilities, then the high ones.
+  getCapabilities(): CapabilitySets {
+    const header = new Uint32Array([CAP_VERSION_3, 0]);
+    const data = new Uint32Array(6);
+    check(this.l.syscall(SYS_CAPGET, BigInt(ptr(header)), BigInt(ptr(data)), 0n), "capget");
+    const set = (i: number) => (BigInt(data[i + 3]!) << 32n) | BigInt(data[i]!);
+    return { effective: set(0), permitted: set(1), inheritable: set(2) };
+  }
+
+  setCapabilities(sets: CapabilitySets): void {
+    const words = [sets.effective, sets.permitted, sets.inheritable];
+    const data = new Uint32Array([...words.map((w) => Number(w & 0xffff_ffffn)), ...words.map((w) => Number(w >> 32n))]);
+    const header = new Uint32Array([CAP_VERSION_3, 0]);
+    check(this.l.syscall(SYS_CAPSET, BigInt(ptr(header)), BigInt(ptr(data)), 0n), "capset");
   }
 
   resetSignals(): void {

@@ -6,6 +6,7 @@
 // create, or the error that stopped us.
 import { readFileSync, readlinkSync } from "node:fs";
 import { KilnError, SandboxError } from "../errors.ts";
+import { maskKernelPaths } from "./confine.ts";
 import { execProcess } from "./exec.ts";
 import { LibcSys } from "./ffi.ts";
 import { bindFiles, mountDev, mountOverlay, mountProc, mountScratch, mountSys, openContainerTerminal } from "./mounts.ts";
@@ -55,7 +56,9 @@ export function setupContainer(sys: Sys, spec: InitSpec & { process: ExecProcess
   mountProc(sys, root);
   mountDev(sys, root, { devptsGid: spec.devptsGid, shmSize: spec.shmSize });
   if (spec.process.tty) handOverTerminal(sys, spec, openContainerTerminal(sys, root));
-  mountSys(sys, root);
+  mountSys(sys, root, !spec.privileged);
+  // Docker's masked and read-only kernel paths, on the fresh /proc and /sys.
+  if (!spec.privileged) maskKernelPaths(sys, root);
   bindFiles(sys, root, scratch);
   // 4. User bind mounts are cloned now, while host paths still resolve on the
   //    host; they are attached after pivot_root, where their targets resolve
@@ -80,8 +83,8 @@ export function setupContainer(sys: Sys, spec: InitSpec & { process: ExecProcess
   sys.chdir(spec.process.cwd);
   // 9. The status pipe must not leak into the command: close it at execve.
   sys.setCloexec(spec.statusFd);
-  // 10. Resource limits, credentials, then execve: this process becomes the command.
-  return execProcess(sys, spec.process, spec.hostname, () => report(sys, spec, { ready: true }), spec.ulimits);
+  // 10. Resource limits, capabilities, credentials, then execve: this process becomes the command.
+  return execProcess(sys, spec.process, spec.hostname, () => report(sys, spec, { ready: true }), spec.ulimits, spec.capabilities);
 }
 
 /**

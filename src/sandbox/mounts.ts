@@ -84,16 +84,16 @@ export function openContainerTerminal(sys: Sys, root: string): number {
 }
 
 /**
- * /sys, read-only. A new sysfs needs a network namespace owned by our user
- * namespace (real root, or network "none"); rootless with the host's network
- * gets a recursive read-only bind of the host's /sys instead.
+ * /sys, read-only unless privileged. A new sysfs needs a network namespace
+ * owned by our user namespace (real root, or network "none"); rootless with
+ * the host's network gets a recursive bind of the host's /sys instead.
  */
-export function mountSys(sys: Sys, root: string): void {
+export function mountSys(sys: Sys, root: string, readonly = true): void {
   try {
-    sys.mount("sysfs", `${root}/sys`, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    sys.mount("sysfs", `${root}/sys`, "sysfs", (readonly ? MS_RDONLY : 0) | MS_NOSUID | MS_NODEV | MS_NOEXEC);
   } catch (err) {
     if (!(err instanceof SysError) || err.code !== "EPERM") throw err;
-    sys.attachMount(sys.cloneMount("/sys", true), `${root}/sys`);
+    sys.attachMount(sys.cloneMount("/sys", readonly), `${root}/sys`);
   }
 }
 

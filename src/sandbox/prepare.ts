@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { join, posix } from "node:path";
 import { SandboxError } from "../errors.ts";
 import { isRealRoot } from "../util/userns.ts";
+import { resolveCapabilities } from "./capabilities.ts";
 import { etcFiles } from "./etc-files.ts";
 import type { ContainerSpec, InitLayerEntry, InitSpec, OverlaySpec, ScratchSpec } from "./spec.ts";
 
@@ -107,6 +108,7 @@ export function prepareInit(spec: ContainerSpec, runtime: string): InitSpec {
     extra[name] = { target, overlay: { lowerDirs: lowers, userxattr } };
   });
 
+  const caps = spec.process.kind === "exec" ? resolveCapabilities(spec) : "all";
   const init: InitSpec = {
     statusFd: STATUS_FD,
     merged,
@@ -120,6 +122,8 @@ export function prepareInit(spec: ContainerSpec, runtime: string): InitSpec {
     devptsGid: gidMapped(TTY_GID) ? TTY_GID : undefined,
     shmSize: spec.shmSize,
     ulimits: spec.ulimits,
+    ...(spec.privileged ? { privileged: true } : {}),
+    ...(caps !== "all" ? { capabilities: caps } : {}),
   };
   writeFileSync(join(runtime, "spec.json"), JSON.stringify(init));
   return init;

@@ -39,6 +39,11 @@ export interface ContainerSpec {
   shmSize?: number;
   /** Resource limits set just before the command is exec'd (--ulimit). Exec containers only. */
   ulimits?: Ulimit[];
+  /** Docker's --privileged: every capability kiln has, no masked /proc paths, /sys writable. */
+  privileged?: boolean;
+  /** Docker's --cap-add / --cap-drop on its default set (names with or without CAP_, any case, ALL). */
+  capAdd?: string[];
+  capDrop?: string[];
 }
 
 /**
@@ -104,6 +109,10 @@ export interface InitSpec {
   /** /dev/shm size in bytes (default 64 MiB). */
   shmSize?: number;
   ulimits?: Ulimit[];
+  /** Exec only: no masked paths, capabilities left alone. */
+  privileged?: boolean;
+  /** Exec only, unless privileged: the capability numbers the process keeps (capabilities.ts). */
+  capabilities?: number[];
 }
 
 /** What the init reports on the status channel, one JSON object per line. */

@@ -28,6 +28,13 @@ export interface FsParams {
   params: [key: string, value: string | null][];
 }
 
+/** A thread's capability sets as bitmasks (bit N = capability N). */
+export interface CapabilitySets {
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+}
+
 export interface Sys {
   mount(source: string, target: string, fstype: string | null, flags: number, data?: string): void;
   umount(target: string, flags: number): void;
@@ -63,6 +70,14 @@ export interface Sys {
   getrlimit(resource: number): { soft: number; hard: number };
   /** Set a resource limit of this process (prlimit); -1 is unlimited. */
   setrlimit(resource: number, soft: number, hard: number): void;
+  /** prctl(PR_CAPBSET_DROP) for this thread; false when the kernel has no such capability (EINVAL). */
+  dropBoundingCapability(cap: number): boolean;
+  /** prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL). */
+  clearAmbientCapabilities(): void;
+  /** capget(2) of this thread. */
+  getCapabilities(): CapabilitySets;
+  /** capset(2) of this thread (only lowering needs no privilege). */
+  setCapabilities(sets: CapabilitySets): void;
   /** SIGPIPE and SIGXFSZ back to their defaults: Bun ignores them, and ignored signals survive execve. */
   resetSignals(): void;
   /** Replace this process; returns only by throwing. */

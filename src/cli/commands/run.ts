@@ -10,6 +10,7 @@ import {
   parseShmSize,
   parseUlimits,
   parseVolume,
+  resolveCapabilities,
   resolveCommand,
   runRecorded,
   startDetached,
@@ -36,6 +37,9 @@ const args = {
   detach: { type: "boolean", alias: ["d"], description: "Run container in background and print container ID" },
   "shm-size": { type: "string", description: "Size of /dev/shm (e.g. 64m, 1g; default 64m)", valueHint: "bytes" },
   ulimit: { type: "string", multiple: true, description: "Ulimit options (NAME=SOFT[:HARD], e.g. nofile=1024:2048)", valueHint: "ulimit" },
+  "cap-add": { type: "string", multiple: true, description: "Add Linux capabilities (e.g. NET_ADMIN, ALL)", valueHint: "list" },
+  "cap-drop": { type: "string", multiple: true, description: "Drop Linux capabilities (e.g. CHOWN, ALL)", valueHint: "list" },
+  privileged: { type: "boolean", description: "Give extended privileges to this container (all capabilities, no masked /proc paths)" },
   image: { type: "positional", description: "Image to run" },
   command: { type: "positional", rest: true, required: false, description: "Command and arguments" },
 } as const satisfies Record<string, KilnArgDef>;
@@ -68,6 +72,13 @@ export default defineCommand({
     if (a.tty && a.interactive && !process.stdin.isTTY) throw new UsageError("the input device is not a TTY", { hint: "Run without -t, or from a terminal." });
     const shmSize = a["shm-size"] === undefined ? undefined : parseShmSize(String(a["shm-size"]));
     const ulimits = parseUlimits(list(a.ulimit));
+    const security = { privileged: a.privileged === true, capAdd: list(a["cap-add"]), capDrop: list(a["cap-drop"]) };
+    // Unknown names are refused before anything is set up, as `docker run` does (status 125).
+    try {
+      resolveCapabilities(security);
+    } catch (err) {
+      throw as125(err);
+    }
     const store = await openStore();
     // The store is only needed to set the container up: let go of it (and of
     // its lock, which `kiln prune` waits for) before the container runs.
@@ -99,6 +110,9 @@ export default defineCommand({
         mounts,
         ...(shmSize !== undefined ? { shmSize } : {}),
         ...(ulimits.length > 0 ? { ulimits } : {}),
+        ...(security.privileged ? { privileged: true } : {}),
+        ...(security.capAdd.length > 0 ? { capAdd: security.capAdd } : {}),
+        ...(security.capDrop.length > 0 ? { capDrop: security.capDrop } : {}),
       };
       const rec = containers.create({
         id,

@@ -3,7 +3,7 @@
 // operations act on an in-memory set of paths; `files` seeds file contents.
 import { constants } from "node:os";
 import type { InitLayerEntry } from "../../../src/sandbox/spec.ts";
-import { SysError, type FsParams, type Sys } from "../../../src/sandbox/sys.ts";
+import { SysError, type CapabilitySets, type FsParams, type Sys } from "../../../src/sandbox/sys.ts";
 
 export class ExecCalled extends Error {
   constructor(readonly path: string, readonly argv: string[], readonly env: string[]) {
@@ -92,6 +92,8 @@ export class FakeSys implements Sys {
   }
   setuid(uid: number): void {
     this.call(`setuid ${uid}`, "setuid");
+    // The kernel clears a non-root thread's permitted and effective sets (no keep-caps).
+    if (uid !== 0) this.caps = { ...this.caps, effective: 0n, permitted: 0n };
   }
   setParentDeathSignal(signal: number): void {
     this.call(`setParentDeathSignal ${signal}`, "setParentDeathSignal");
@@ -109,6 +111,26 @@ export class FakeSys implements Sys {
   setrlimit(resource: number, soft: number, hard: number): void {
     this.call(`setrlimit ${resource} ${soft}:${hard}`, "setrlimit");
     this.rlimits.set(resource, [soft, hard]);
+  }
+  /** The kernel's last capability (PR_CAPBSET_DROP of a higher one is EINVAL). */
+  lastCap = 40;
+  bounding = (1n << 41n) - 1n;
+  caps: CapabilitySets = { effective: (1n << 41n) - 1n, permitted: (1n << 41n) - 1n, inheritable: 0n };
+  dropBoundingCapability(cap: number): boolean {
+    if (cap > this.lastCap) return false;
+    this.call(`capbsetDrop ${cap}`, "capbsetDrop");
+    this.bounding &= ~(1n << BigInt(cap));
+    return true;
+  }
+  clearAmbientCapabilities(): void {
+    this.call("clearAmbient", "clearAmbient");
+  }
+  getCapabilities(): CapabilitySets {
+    return { ...this.caps };
+  }
+  setCapabilities(sets: CapabilitySets): void {
+    this.call(`capset eff=${sets.effective.toString(16)} prm=${sets.permitted.toString(16)} inh=${sets.inheritable.toString(16)}`, "capset");
+    this.caps = { ...sets };
   }
   resetSignals(): void {
     this.call("resetSignals", "resetSignals");

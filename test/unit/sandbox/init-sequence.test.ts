@@ -125,6 +125,21 @@ describe("container init sequence (fake Sys)", () => {
       expect(at(sys, "setrlimit 7 1024:2048")).toBeGreaterThan(at(sys, "pivotRoot"));
       expect(at(sys, "setrlimit 4 -1:-1")).toBeLessThan(at(sys, "setgroups"));
     }],
+    ["capabilities: bounding set before the credentials, capset after setuid", { capabilities: [0, 1, 7] }, {}, (sys) => {
+      expect(at(sys, "capbsetDrop 2")).toBeGreaterThan(at(sys, "pivotRoot"));
+      expect(at(sys, "capbsetDrop 40")).toBeLessThan(at(sys, "setgroups"));
+      expect(sys.calls.filter((c) => c.startsWith("capbsetDrop")).length).toBe(41 - 3);
+      expect(at(sys, "capbsetDrop 7")).toBe(-1);
+      expect(at(sys, "clearAmbient")).toBeGreaterThan(at(sys, "setuid"));
+      expect(sys.calls[at(sys, "capset")]).toBe("capset eff=83 prm=83 inh=0");
+      expect(at(sys, "capset")).toBeLessThan(at(sys, "execve"));
+    }],
+    ["capabilities: a non-root user ends with empty sets", { capabilities: [0, 1, 7] }, { user: "nobody" }, (sys) => {
+      expect(sys.calls[at(sys, "capset")]).toBe("capset eff=0 prm=0 inh=0");
+    }],
+    ["privileged (no capability list): no capability call", { privileged: true }, {}, (sys) => {
+      expect(sys.calls.some((c) => /^(capbsetDrop|capset|clearAmbient)/.test(c))).toBe(false);
+    }],
   ];
   for (const [name, over, proc, check] of rows) {
     test(name, () => {
@@ -140,6 +155,45 @@ describe("container init sequence (fake Sys)", () => {
     runSetup(sys, execSpec());
     expect(sys.calls).toContain("cloneMount /sys ro");
     expect(sys.calls).toContain(`attachMount 10 ${R}/sys`);
+  });
+
+  const maskRows: [string, (sys: FakeSys) => void, (sys: FakeSys) => void][] = [
+    ["a masked file gets /dev/null bound over it", (sys) => sys.paths.add(`${R}/proc/keys`), (sys) => expect(sys.calls).toContain(`mount bind /dev/null ${R}/proc/keys flags=0x1000`)],
+    ["a masked directory gets an empty read-only tmpfs", (sys) => {
+      sys.paths.add(`${R}/sys/firmware`);
+      sys.dirs.add(`${R}/sys/firmware`);
+    }, (sys) => expect(sys.calls).toContain(`mount tmpfs tmpfs ${R}/sys/firmware flags=0x1`)],
+    ["a missing masked path is skipped, never created", () => {}, (sys) => {
+      expect(sys.calls.some((c) => c.startsWith("mount") && c.includes("/proc/kcore"))).toBe(false);
+    }],
+    ["a read-only path is bound onto itself and made read-only, after /sys", (sys) => sys.paths.add(`${R}/proc/sys`), (sys) => {
+      expect(at(sys, `mount bind ${R}/proc/sys ${R}/proc/sys flags=0x5000`)).toBeGreaterThan(at(sys, "mount sysfs"));
+      expect(at(sys, `setReadonlyRecursive ${R}/proc/sys`)).toBeGreaterThan(at(sys, `mount bind ${R}/proc/sys`));
+      expect(at(sys, `setReadonlyRecursive ${R}/proc/sys`)).toBeLessThan(at(sys, "pivotRoot"));
+    }],
+  ];
+  for (const [name, seed, check] of maskRows) {
+    test(`kernel paths: ${name}`, () => {
+      const sys = new FakeSys();
+      seed(sys);
+      runSetup(sys, execSpec({ capabilities: [0] }));
+      check(sys);
+    });
+  }
+
+  test("privileged: no masked or read-only kernel paths, and /sys read-write", () => {
+    const sys = new FakeSys();
+    for (const p of ["/proc/keys", "/proc/sys", "/sys/firmware"]) sys.paths.add(`${R}${p}`);
+    runSetup(sys, execSpec({ privileged: true }));
+    expect(sys.calls.filter((c) => c.startsWith("mount") && /\/(proc\/keys|proc\/sys|sys\/firmware)/.test(c))).toEqual([]);
+    expect(sys.calls).toContain(`mount sysfs sysfs ${R}/sys flags=0xe`);
+  });
+
+  test("capabilities the init lacks (CAP_SYS_RESOURCE on some hosts) are not asked for", () => {
+    const sys = new FakeSys();
+    sys.caps = { effective: 0x1fffeffffffn, permitted: 0x1fffeffffffn, inheritable: 0n };
+    runSetup(sys, execSpec({ capabilities: [0, 1, 24, 25] }));
+    expect(sys.calls[at(sys, "capset")]).toBe("capset eff=2000003 prm=2000003 inh=0");
   });
 
   test("an unknown user stops the init before execve", () => {
