@@ -126,6 +126,13 @@ describe.skipIf(skip)("container logs and rmi", () => {
     ["the image stays, untagged", async () => ["images", "-q", "--no-trunc"], (r) => expect(r.stdout).toContain(ids.stopped!)],
     ["the container's logs still work", async () => ["logs", "st"], { stdout: "kept\n", exitCode: 0 }],
     ["ps -a still lists it", async () => ["ps", "-a"], { stdout: /Exited \(0\) .*\sst\n/, exitCode: 0 }],
+    // Docker's IMAGE column: the name while it still names the container's image, else the image id.
+    ["ps -a shows the image id once its tag is gone", async () => ["ps", "-a", "--format", "{{.Image}} {{.Names}}"], (r) => expect(r.stdout.split("\n")).toContain(`${short(ids.stopped!)} st`)],
+    ["ps -a --no-trunc: the full image id", async () => ["ps", "-a", "--no-trunc", "--format", "{{.Image}} {{.Names}}"], (r) => expect(r.stdout.split("\n")).toContain(`${ids.stopped} st`)],
+    ["a container whose tag is intact keeps the name", async () => ["ps", "-a", "--format", "{{.Image}} {{.Names}}"], (r) => expect(r.stdout.split("\n")).toContain("alpine:3.20 bg")],
+    ["the tag given to another image", async () => ["tag", "alpine:3.20", "stopped:1"], { stdout: "", exitCode: 0 }],
+    ["ps -a still shows the id, not the name of another image", async () => ["ps", "-a", "--format", "{{.Image}} {{.Names}}"], (r) => expect(r.stdout.split("\n")).toContain(`${short(ids.stopped!)} st`)],
+    ["that tag goes again", async () => ["rmi", "stopped:1"], { stdout: "Untagged: stopped:1\n", exitCode: 0 }],
     ["rmi -f by id cannot delete it while the container is there", async () => ["rmi", "-f", ids.stopped!], { stderr: /\(cannot be forced\) - image is being used by stopped container .*\nhint: remove the container first \(kiln rm /, exitCode: 1 }],
     ["prune keeps it", async () => ["prune"], async (r) => {
       expect(r.stdout).not.toContain(ids.stopped!);

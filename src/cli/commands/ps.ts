@@ -1,8 +1,9 @@
 import { defineCommand } from "citty";
+import { shortId, type Digest } from "../../image/index.ts";
 import type { ContainerRecord } from "../../sandbox/index.ts";
 import { containerStore } from "./_containers.ts";
 import { createdSince, formatList, humanDuration } from "./_format.ts";
-import { formatArgs, noTruncArgs, printOut, quietArgs } from "./_shared.ts";
+import { formatArgs, noTruncArgs, openStore, printOut, quietArgs } from "./_shared.ts";
 
 /** One line of `docker ps`: the fields its --format templates may use. */
 interface ContainerRow {
@@ -35,12 +36,31 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
   return "Created";
 }
 
-function rowOf(rec: ContainerRecord, noTrunc: boolean): ContainerRow {
+/**
+ * The IMAGE column, as Docker's daemon and CLI make it: the name the container
+ * was created with while that name still resolves to the container's image;
+ * once the tag is gone or names another image (rmi -f, a newer build or pull),
+ * the image id, short unless --no-trunc.
+ */
+async function imageColumns(recs: ContainerRecord[], noTrunc: boolean): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (recs.length === 0) return out;
+  // Only now the image store: ps with nothing to show never opens it.
+  using store = await openStore();
+  for (const rec of recs) {
+    const { image, imageId } = rec.config;
+    const current = image === imageId ? imageId : await store.findImage(image).then((i) => i?.id, () => undefined);
+    out.set(rec.config.id, current === imageId ? image : noTrunc ? imageId : shortId(imageId as Digest));
+  }
+  return out;
+}
+
+function rowOf(rec: ContainerRecord, image: string, noTrunc: boolean): ContainerRow {
   return {
     Command: commandColumn(rec.config.command, noTrunc),
     CreatedAt: rec.config.created,
     ID: noTrunc ? rec.config.id : rec.config.id.slice(0, 12),
-    Image: rec.config.image,
+    Image: image,
     Names: rec.config.name,
     Ports: "",
     RunningFor: createdSince(rec.config.created),
@@ -57,13 +77,13 @@ export default defineCommand({
     ...noTruncArgs,
     ...quietArgs,
   },
-  run({ args }) {
-    // Only container records: no need to open the image store (and its database).
-    const containers = containerStore();
-    const rows = containers
+  async run({ args }) {
+    const noTrunc = Boolean(args["no-trunc"]);
+    const recs = containerStore()
       .list()
-      .filter((r) => args.all || r.state.status === "running")
-      .map((r) => rowOf(r, Boolean(args["no-trunc"])));
+      .filter((r) => args.all || r.state.status === "running");
+    const images = args.quiet ? new Map<string, string>() : await imageColumns(recs, noTrunc);
+    const rows = recs.map((r) => rowOf(r, images.get(r.config.id) ?? r.config.image, noTrunc));
     const format = args.quiet ? "{{.ID}}" : ((args.format as string | undefined) ?? "");
     printOut(formatList({ format, table: TABLE, headers: HEADERS, rows }));
   },
