@@ -15,6 +15,8 @@ export interface BuildRequest {
   tag: string;
   buildArgs?: Record<string, string>;
   noCache?: boolean;
+  /** Build-time bind mounts `HOST:CTR[:ro]` (buildah bud -v, kiln build -v; Docker has none). */
+  volumes?: string[];
 }
 
 export interface BuildResult {
@@ -45,6 +47,7 @@ export function mergeBases(have: BaseImage[], more: BaseImage[]): BaseImage[] {
 }
 
 const argFlags = (args: Record<string, string> = {}) => Object.entries(args).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
+export const volumeFlags = (volumes: string[] = []) => volumes.flatMap((v) => ["-v", v]);
 const fail = (what: string, r: { exitCode: number; stderr: string }) => {
   if (r.exitCode !== 0) throw new Error(`${what} failed (${r.exitCode}): ${r.stderr.trim()}`);
 };
@@ -76,6 +79,7 @@ export async function openDocker(opts: { cached?: boolean } = {}): Promise<Opene
       baseIds = new Set([...baseIds, ...ids]);
     },
     async build(req) {
+      if (req.volumes?.length) return { ok: false, output: "docker build has no -v (build-time volumes)" };
       const r = await d.docker(["build", "--network", "host", "--rm", "--force-rm", ...(req.noCache ? ["--no-cache"] : []), "-t", req.tag, "-f", req.dockerfile, ...argFlags(req.buildArgs), req.context]);
       return { ok: r.exitCode === 0, output: r.stdout + r.stderr };
     },
@@ -128,7 +132,7 @@ export async function openBuildah(opts: { cached?: boolean } = {}): Promise<Open
     version,
     loadBases,
     async build(req) {
-      const r = await b.bud([...(req.noCache ? ["--no-cache"] : []), "-t", req.tag, "-f", req.dockerfile, ...argFlags(req.buildArgs), req.context]);
+      const r = await b.bud([...(req.noCache ? ["--no-cache"] : []), "-t", req.tag, "-f", req.dockerfile, ...argFlags(req.buildArgs), ...volumeFlags(req.volumes), req.context]);
       return { ok: r.exitCode === 0, output: r.stdout + r.stderr };
     },
     save: (tag, file) => b.pushArchive(tag, file),

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { capture, type Captured } from "../../src/util/spawn.ts";
 import { cleanEnv, kilnExe } from "../harness.ts";
 import type { BaseImage } from "./base-images.ts";
-import { mergeBases, type BuildRequest, type Opened } from "./builders.ts";
+import { mergeBases, volumeFlags, type BuildRequest, type Opened } from "./builders.ts";
 
 const NOT_IMPLEMENTED = /not (yet )?implemented|E_NOT_IMPLEMENTED/i;
 
@@ -85,7 +85,7 @@ export async function openKiln(opts: KilnOptions = {}): Promise<Opened> {
     loadBases,
     async build(req: BuildRequest) {
       const args = Object.entries(req.buildArgs ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
-      const r = await run(["build", "--network", "host", ...(req.noCache ? ["--no-cache"] : []), "-t", req.tag, "-f", req.dockerfile, ...args, req.context]);
+      const r = await run(["build", "--network", "host", ...(req.noCache ? ["--no-cache"] : []), "-t", req.tag, "-f", req.dockerfile, ...args, ...volumeFlags(req.volumes), req.context]);
       return { ok: r.exitCode === 0, output: r.stdout + r.stderr };
     },
     async save(tag, file) {

@@ -38,6 +38,10 @@ export interface Case {
   note?: string;
   /** Why this case is not run. */
   skip?: string;
+  /** Build-time bind mounts `HOST:CTR` (kiln build -v, buildah bud -v); `@@TEMPDIR@@` is the case's copy of its context. */
+  volumes?: string[];
+  /** The build's output, whitespace collapsed to single spaces, must match this (upstream's per-case output check). */
+  outputMatches?: string;
 }
 
 interface Note {
@@ -47,6 +51,8 @@ interface Note {
   oracle?: Oracle;
   oracleReason?: string;
   variants?: Record<string, string>[];
+  volumes?: string[];
+  outputMatches?: string;
 }
 
 /** busybox-static's binary copied as `true`: busybox picks the applet from argv[0], so it runs as `true`. */
@@ -60,6 +66,7 @@ async function addStaticTrue(dir: string): Promise<void> {
 /** Why kiln differs from Docker 20.10 wherever a Dockerfile uses the platform ARGs (README: Differences from Docker). */
 const PLATFORM_ARGS = "deliberate: kiln predefines the platform ARGs as BuildKit and Buildah do; Docker 20.10's classic builder leaves them unset (README: Differences from Docker)";
 const HEREDOC = "heredocs: Docker 20.10's classic builder and Buildah 1.28 both lack them; expected files written by hand (expect-oracle.ts)";
+const BUD_V = "build-time bind mounts (kiln build -v, buildah bud -v); docker build has no -v";
 const TRUE_NOTE = "`true` is busybox-static copied into a temp copy of the context (upstream compiles true.go; no Go toolchain here)";
 
 /** Per-case facts about the Buildah suite, keyed by the Dockerfile's path in it. */
@@ -69,8 +76,14 @@ export const BUILDAH_NOTES: Record<string, Note> = {
   "heredoc/Dockerfile.heredoc_copy": { oracle: "expect", oracleReason: HEREDOC },
   "multistage/copyback/Dockerfile": { oracle: "buildah", oracleReason: "RUN --mount is BuildKit-only in Docker 20.10; Buildah has it" },
   "header-builtin/Dockerfile": { skip: `${PLATFORM_ARGS}: with TARGETARCH defined, its FROM lines pin quay.io/libpod/busybox@sha256:… digests, which cannot be pulled here` },
-  "mount/Dockerfile": { skip: "needs a build-time bind mount at /tmp/test (buildah bud -v); docker build has no -v" },
-  "transientmount/Dockerfile": { skip: "needs build-time bind mounts (buildah bud -v); docker build has no -v" },
+  // Upstream (conformance_test.go) runs these two with Buildah only, with these transient mounts and output checks.
+  "mount/Dockerfile": { oracle: "buildah", oracleReason: BUD_V, volumes: ["@@TEMPDIR@@:/tmp/test"], outputMatches: "/tmp/test/file.*?regular file.*?/tmp/test/file2.*?regular file" },
+  "transientmount/Dockerfile": {
+    oracle: "buildah",
+    oracleReason: BUD_V,
+    volumes: ["@@TEMPDIR@@:/mountdir", "@@TEMPDIR@@/Dockerfile.env:/mountfile"],
+    outputMatches: "file2.*?FROM mirror.gcr.io/busybox ENV name value",
+  },
   "mount-targets/Dockerfile": { tweak: addStaticTrue, note: TRUE_NOTE },
   "mount-targets/Dockerfile.mount": { tweak: addStaticTrue, note: TRUE_NOTE, oracle: "buildah", oracleReason: "RUN --mount is BuildKit-only in Docker 20.10; Buildah has it" },
   // The upstream test passes SOURCE; these cover single names, globs, dirs and hidden dirs.
@@ -105,7 +118,7 @@ function buildahCase(root: string, dir: string, file: string): Case[] {
   const skip = note.skip ?? unavailableBase(text);
   const base = {
     suite: "buildah" as const, context: dir, dockerfile: file, oracle: note.oracle ?? "docker", oracleReason: note.oracleReason, skip,
-    tweak: note.tweak, note: joinNotes(note.note, standInNote(text)),
+    tweak: note.tweak, note: joinNotes(note.note, standInNote(text)), volumes: note.volumes, outputMatches: note.outputMatches,
   };
   if (!note.variants) return [{ name: `buildah/${rel}`, ...base }];
   return note.variants.map((args) => ({

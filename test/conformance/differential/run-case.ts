@@ -20,6 +20,8 @@ export interface Prepared {
   dockerfile: string;
   /** sha256 over every path, type, mode, link target and content of the context. */
   contextDigest: string;
+  /** The case's volumes with `@@TEMPDIR@@` made the context copy's path. */
+  volumes?: string[];
   dispose(): void;
 }
 
@@ -49,7 +51,8 @@ export function treeDigest(root: string): string {
  * fixtures (+ prepare.sh), a temp copy — /work/shared is never written.
  */
 export async function prepareCase(c: Case): Promise<Prepared> {
-  const writes = c.dockerfileText !== undefined || c.files !== undefined || c.tweak !== undefined;
+  // A volume is the context copy (upstream's TEMPDIR), which the build may write to.
+  const writes = c.dockerfileText !== undefined || c.files !== undefined || c.tweak !== undefined || c.volumes !== undefined;
   if (c.suite !== "kiln" && !writes) {
     return { context: c.context, dockerfile: join(c.context, c.dockerfile), contextDigest: treeDigest(c.context), dispose() {} };
   }
@@ -75,7 +78,8 @@ export async function prepareCase(c: Case): Promise<Prepared> {
     dispose();
     throw err;
   }
-  return { context: tmp, dockerfile: join(tmp, c.dockerfile), contextDigest: treeDigest(tmp), dispose };
+  const volumes = c.volumes?.map((v) => v.replaceAll("@@TEMPDIR@@", tmp));
+  return { context: tmp, dockerfile: join(tmp, c.dockerfile), contextDigest: treeDigest(tmp), ...(volumes ? { volumes } : {}), dispose };
 }
 
 /** Docker-safe tag for a case. */
@@ -89,16 +93,34 @@ const FLATTENER_SOURCE = ["flatten.ts", "snapshot.ts"].map((f) => readFileSync(j
 
 function cacheKey(c: Case, p: Prepared, builder: Builder, bases: BaseImage[]): string {
   return new Bun.CryptoHasher("sha256")
-    .update(canonical({ name: c.name, dockerfile: c.dockerfile, args: c.buildArgs ?? {}, context: p.contextDigest, builder: builder.version, bases: bases.map((b) => b.digest) }))
+    .update(canonical({ name: c.name, dockerfile: c.dockerfile, args: c.buildArgs ?? {}, context: p.contextDigest, builder: builder.version, bases: bases.map((b) => b.digest), ...outputChecks(c) }))
     .update(FLATTENER_SOURCE)
     .digest("hex");
 }
 
-/** Build `c` with `builder`, save, flatten. Failed builds become failed snapshots, not exceptions. */
+/** Volumes (as written, not the temp paths) and the output check, in the key of the cases that have them only (other keys stay as they were). */
+function outputChecks(c: Case): Record<string, unknown> {
+  return { ...(c.volumes ? { volumes: c.volumes } : {}), ...(c.outputMatches ? { outputMatches: c.outputMatches } : {}) };
+}
+
+/** Why a build's output fails the case's output check (undefined when it passes or there is none). */
+export function outputMismatch(c: Case, output: string): string | undefined {
+  if (!c.outputMatches) return undefined;
+  const collapsed = output.replace(/\s+/g, " ");
+  return new RegExp(c.outputMatches, "s").test(collapsed) ? undefined : `the build's output does not match /${c.outputMatches}/: ${collapsed.slice(-300)}`;
+}
+
+/**
+ * Build `c` with `builder`, save, flatten. Failed builds become failed
+ * snapshots, not exceptions; so does output that fails the case's check (a
+ * case with one builds without cache: a cached RUN prints nothing).
+ */
 export async function buildSnapshot(builder: Builder, c: Case, p: Prepared, opts: { noCache?: boolean } = {}): Promise<Snapshot> {
   const tag = tagFor(c, builder.name);
-  const r = await builder.build({ context: p.context, dockerfile: p.dockerfile, tag, buildArgs: c.buildArgs, noCache: opts.noCache });
+  const r = await builder.build({ context: p.context, dockerfile: p.dockerfile, tag, buildArgs: c.buildArgs, noCache: opts.noCache || c.outputMatches !== undefined, volumes: p.volumes });
   if (!r.ok) return failedSnapshot(r.output, readFileSync(p.dockerfile, "utf8"), basename(p.dockerfile));
+  const mismatch = outputMismatch(c, r.output);
+  if (mismatch) return { built: false, error: mismatch };
   const dir = mkdtempSync("/var/tmp/kiln-diff-save-");
   try {
     const archive = join(dir, "image.tar");

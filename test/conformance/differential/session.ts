@@ -101,6 +101,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
 
   /** Why the oracle's snapshot does not fit a case that must fail at a line (undefined when it does). */
   const misfit = (c: Case, o: Snapshot): string | undefined => {
+    // An oracle that fails the case's output check (upstream's) cannot judge the candidate.
+    if (c.outputMatches && !o.built) return `the oracle fails the case: ${o.error}`;
     if (c.failsAt === undefined || (!o.built && o.failedAt === c.failsAt)) return undefined;
     return `the case must fail at line ${c.failsAt}, but the oracle ${o.built ? "built it" : `failed at line ${o.failedAt ?? "?"}: ${o.error}`}`;
   };
