@@ -3,8 +3,9 @@
  * takes them: a directory (the Dockerfile at -f, relative to the current
  * directory, or PATH/Dockerfile), `-` (a tar archive — possibly compressed —
  * or a bare Dockerfile without context on stdin), a tar file, and `-f -`
- * (the Dockerfile on stdin, the context a directory). Tar contexts are
- * unpacked into a temp dir with the same scoped extraction as ADD.
+ * (the Dockerfile on stdin, the context a directory), and URLs (a Git
+ * repository, a tar archive or a Dockerfile: context-remote.ts). Tar contexts
+ * are unpacked into a temp dir with the same scoped extraction as ADD.
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, isAbsolute, relative, resolve } from "node:path";
@@ -12,6 +13,8 @@ import { BuildError } from "../errors.ts";
 import { DockerIgnore, dockerignoreCandidates } from "../dockerfile/index.ts";
 import { extractArchive, isArchiveFile } from "../layer/index.ts";
 import type { IgnoreMatcher } from "./context.ts";
+import { fetchRemoteContext } from "./context-remote.ts";
+import { isRemoteContext, redactUrls } from "./git-url.ts";
 
 export interface PreparedContext {
   contextDir: string | undefined;
@@ -20,7 +23,7 @@ export interface PreparedContext {
 }
 
 export interface ContextInput {
-  /** CONTEXT as given: a directory, a tar file, or "-". */
+  /** CONTEXT as given: a directory, a tar file, "-", or a URL. */
   context: string;
   /** -f as given ("-" for stdin), or undefined. */
   file?: string;
@@ -49,24 +52,30 @@ async function unpack(archive: string, input: ContextInput): Promise<string> {
 /** Resolve CONTEXT and -f into a context dir, the Dockerfile text and the .dockerignore rules. */
 export async function prepareContext(input: ContextInput): Promise<PreparedContext> {
   let contextDir: string | undefined;
-  let stdinDockerfile: string | undefined;
+  let bareDockerfile: string | undefined;
   if (input.context === "-") {
     const tmp = await input.tempDir();
     const data = await input.readStdin();
     writeFileSync(`${tmp}/stdin`, data);
     if (await isArchiveFile(`${tmp}/stdin`)) contextDir = await unpack(`${tmp}/stdin`, input);
-    else stdinDockerfile = new TextDecoder().decode(data);
-  } else if (/^[a-z]+:\/\//.test(input.context) || input.context.startsWith("git@")) {
-    throw new BuildError("E_NOT_IMPLEMENTED", `remote build contexts (${input.context}) are not supported yet`, { hint: "clone or download it and pass the directory" });
+    else bareDockerfile = new TextDecoder().decode(data);
+  } else if (isRemoteContext(input.context) && !existsSync(resolve(input.cwd, input.context))) {
+    // A local path of that name wins, as in the docker CLI. -f is then relative to the fetched context's root.
+    const remote = await fetchRemoteContext(input.context, input.tempDir);
+    if (remote.kind === "dir") contextDir = remote.dir;
+    else {
+      if (input.file) throw new BuildError("E_USAGE", `${redactUrls(input.context)} is a Dockerfile, not a context: -f cannot name another file`, { hint: "drop -f, or pass a Git repository or a tar archive URL" });
+      bareDockerfile = remote.text;
+    }
   } else {
     const path = resolve(input.cwd, input.context);
     const st = statSync(path, { throwIfNoEntry: false });
     if (!st) throw new BuildError("E_BUILD_CONTEXT", `unable to prepare context: path "${input.context}" not found`, { hint: "pass an existing directory (or - for stdin)" });
     contextDir = st.isDirectory() ? path : await unpack(path, input);
   }
-  if (stdinDockerfile !== undefined) {
+  if (bareDockerfile !== undefined) {
     if (input.file && input.file !== "-") throw new BuildError("E_USAGE", "with a Dockerfile on stdin, -f cannot name another file", { hint: "drop -f" });
-    return { contextDir: undefined, dockerfile: { text: stdinDockerfile, name: "Dockerfile" } };
+    return { contextDir: undefined, dockerfile: { text: bareDockerfile, name: "Dockerfile" } };
   }
   const dir = contextDir!;
   let dockerfilePath: string;

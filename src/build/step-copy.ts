@@ -12,15 +12,13 @@ import type { ImageRecord } from "../store/index.ts";
 import { parseChmod } from "./chmod-chown.ts";
 import { checkDestination, cleanSourcePath, copiedItems, copyComment, noSourceFiles, normalizeDest, planSource } from "./copy-plan.ts";
 import type { CopySelect } from "./copy-select.ts";
+import { planGitSource } from "./add-git.ts";
 import { downloadSource, isUrl } from "./download.ts";
+import { isGitUrl } from "./git-url.ts";
 import { hashEntryBytes } from "./source-hash.ts";
 import { findCopyReuse } from "./step-copy-reuse.ts";
 import { nopCreatedBy } from "./state.ts";
 import type { StageRunner } from "./stage-runner.ts";
-
-function unsupported(inst: CopyInstruction | AddInstruction, what: string): BuildError {
-  return new BuildError("E_NOT_IMPLEMENTED", `${inst.kind} ${what} is not supported yet`, { hint: "see README: Status" });
-}
 
 /** Run one COPY/ADD in `runner`'s stage. */
 export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | AddInstruction): Promise<void> {
@@ -74,7 +72,20 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
   }
 
   const unpack = inst.kind === "ADD" && inst.unpack !== false;
+  const checkouts: (() => Promise<void>)[] = [];
   for (const src of inst.sources) {
+    if (inst.kind === "ADD" && isGitUrl(src)) {
+      // Keyed by the commit the ref names now; cloned only if the step runs (add-git.ts).
+      tmp ??= await env.tempDir();
+      const g = await planGitSource(src, tmp, { keepGitDir: inst.keepGitDir, checksum: inst.checksum });
+      items.push(g.item);
+      extract.push(false);
+      at.push(null);
+      hashes.push(g.hash);
+      sources[src] = g.hash;
+      checkouts.push(g.fetch);
+      continue;
+    }
     if (isUrl(src)) {
       if (inst.kind !== "ADD") throw new BuildError("E_BUILD", `COPY failed: source can't be a URL for COPY`, { hint: "use ADD for URLs" });
       tmp ??= await env.tempDir();
@@ -86,7 +97,6 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
       sources[src] = d.hash;
       continue;
     }
-    if (/^git@|\.git(#.*)?$/.test(src)) throw unsupported(inst, "of a git repository");
     const ctx = env.context();
     for (const p of planSource(ctx, src, cmd, select)) {
       for (const c of copiedItems(p)) {
@@ -113,6 +123,7 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
       const reuse = cmd === "COPY" && parent && env.contextDir !== undefined && !env.noCache
         ? findCopyReuse(env.stepLog, { parent: parent.id, command: createdBy, config: state.config, extra, sources }, env.context().root)
         : undefined;
+      for (const checkout of checkouts) await checkout();
       return { layer: (await env.exec.copy(parent, { cmd, dest, rawDest: inst.dest, chown: inst.chown, chmod, items, extract, at, reuse })).layer };
     },
   }, state);

@@ -47,7 +47,7 @@ export default defineCommand({
     output: { type: "string", alias: ["o"], multiple: true, valueHint: "type=local,dest=DIR", description: "Also write the result: type=local,dest=DIR | type=tar,dest=FILE|- | type=oci|docker,dest=FILE | DIR | - (a tar on stdout)" },
     volume: { type: "string", alias: ["v"], multiple: true, valueHint: "HOST:CTR[:ro]", description: "Bind-mount a host path into every RUN container (as buildah bud -v; never in a layer); repeatable" },
     ...Object.fromEntries(NOT_YET.map((f) => [f, { type: "string", description: "(not supported yet)" } satisfies KilnArgDef])),
-    context: { type: "positional", valueHint: "PATH | - ", description: "Build context: a directory, a tar file, or - (stdin)" },
+    context: { type: "positional", valueHint: "PATH | URL | - ", description: "Build context: a directory, a tar file, a Git or tar URL, or - (stdin)" },
   },
   async run({ args }) {
     for (const f of NOT_YET) if (args[f] !== undefined) throw new UsageError(`kiln build --${f} is not supported yet`, { hint: "See 'kiln build --help' for what kiln build does support." });
