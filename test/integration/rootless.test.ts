@@ -22,6 +22,7 @@ import {
   type AsUser,
   type Mode,
 } from "./sandbox-cases.ts";
+import { privilegeCases } from "./sandbox-privilege-cases.ts";
 
 const skip = skipReason(
   !isRoot || !canUnshareUser || !ALPINE || !hasCommand("useradd") || !hasCommand("newuidmap") || !hasCommand("setpriv"),
@@ -69,7 +70,7 @@ for (const mode of ["rootless", "rootless-root-only"] as Mode[]) {
 
     const dir = () => join(t.path, "work");
 
-    for (const c of containerCases(expect)) {
+    for (const c of [...containerCases(expect), ...privilegeCases(expect)]) {
       if (c.skip?.includes(mode)) continue;
       test(c.name, async () => {
         const spec = containerSpec(dir(), lowers, c.argv, c.over?.({ dir: dir() }) ?? {}, user);

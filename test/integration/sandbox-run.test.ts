@@ -17,6 +17,7 @@ import {
   startRunner,
   waitForOutput,
 } from "./sandbox-cases.ts";
+import { privilegeCases } from "./sandbox-privilege-cases.ts";
 
 const skip = skipReason(!isRoot || !canUnshare || !ALPINE, "sandbox-run needs root, unshare and the shared Alpine minirootfs");
 
@@ -29,7 +30,7 @@ describe.skipIf(skip)("containers as root", () => {
   });
   afterAll(() => t[Symbol.dispose]());
 
-  for (const c of containerCases(expect)) {
+  for (const c of [...containerCases(expect), ...privilegeCases(expect)]) {
     test(c.name, async () => {
       const over = c.over?.({ dir: t.path }) ?? {};
       const spec = containerSpec(t.path, lowers, c.argv, over);
