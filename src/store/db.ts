@@ -1,4 +1,5 @@
 import { Database } from "bun:sqlite";
+import { existsSync } from "node:fs";
 import type { Digest } from "../image/index.ts";
 
 export interface ImageRow {
@@ -54,6 +55,21 @@ CREATE TABLE IF NOT EXISTS build_cache (
   created INTEGER NOT NULL
 );
 `;
+
+/** One `meta` value of the kiln.db at `path`, read only (undefined when the file or the key is not there). */
+export function readMeta(path: string, key: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const db = new Database(path, { readonly: true });
+    try {
+      return (db.query("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | null)?.value;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined; // an older store without the table, or a db being created: nothing recorded
+  }
+}
 
 /**
  * The store's metadata: what the OCI layout has no place for (untagged and

@@ -25,7 +25,7 @@
 // `kiln prune` waits until no other kiln process has the store open (every
 // open Store holds a shared gc lock), and keeps every snapshot that an overlay
 // mount uses (running containers, in any mount namespace).
-export { Store } from "./store.ts";
+export { Store, tmpTopDirRecord } from "./store.ts";
 export type { ImageRecord, CommitImageInput, ImageProblemReporter } from "./images.ts";
 export { tagReference } from "./images.ts";
 export type { PruneOptions, PruneReport } from "./gc.ts";

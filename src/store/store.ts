@@ -4,7 +4,7 @@ import { errnoCode, StoreError } from "../errors.ts";
 import { setTopDirFlag } from "../layer/index.ts";
 import { parseReference, repositoryName, type Digest, type ImageConfig } from "../image/index.ts";
 import { BlobStore, tempName, type BlobExpectation, type BlobInput } from "./blobs.ts";
-import { MetaDb } from "./db.ts";
+import { MetaDb, readMeta } from "./db.ts";
 import { collectGarbage, type PruneOptions, type PruneReport } from "./gc.ts";
 import { ImageCatalog, type CommitImageInput, type ImageProblemReporter, type ImageRecord } from "./images.ts";
 import { INDEX_FILE, Layout, OCI_LAYOUT_FILE } from "./layout.ts";
@@ -66,10 +66,7 @@ export class Store implements Disposable {
     const root = resolveStoreRoot(opts.root);
     try {
       mkdirSync(root, { recursive: true, mode: 0o700 });
-      const newTmp = !existsSync(join(root, "tmp"));
       for (const d of ["tmp", "locks", "snapshots", "blobs/sha256"]) mkdirSync(join(root, d), { recursive: true });
-      // Every container's upper dir and every extraction starts a new tree in tmp/: spread them over the disk (layer/_sys.ts).
-      if (newTmp) spreadNewTrees(join(root, "tmp"));
     } catch (err) {
       throw new StoreError("E_STORE", `cannot create the store at ${root}: ${errnoCode(err) ?? (err as Error).message}`, {
         cause: err,
@@ -83,7 +80,9 @@ export class Store implements Disposable {
         using _init = await FileLock.acquire(join(root, "locks/index.lock"), "exclusive", { timeoutMs: opts.lock?.timeoutMs });
         new Layout(root).init();
       }
-      return new Store(root, gcLock, new MetaDb(join(root, "kiln.db")), opts.onWarning);
+      const db = new MetaDb(join(root, "kiln.db"));
+      spreadNewTrees(join(root, "tmp"), db);
+      return new Store(root, gcLock, db, opts.onWarning);
     } catch (err) {
       gcLock.release();
       throw err;
@@ -200,11 +199,28 @@ export class Store implements Disposable {
   }
 }
 
-/** Best effort: a filesystem or libc without the flag changes nothing but where new dirs go. */
-function spreadNewTrees(dir: string): void {
+/** kiln.db's record that tmp/ was marked (or could not be): "set" | "unsupported". */
+const TMP_TOPDIR_META = "tmp-topdir";
+
+/** What the store at `root` recorded when it marked tmp/ (kiln doctor): "set", "unsupported", or undefined (not opened since). */
+export function tmpTopDirRecord(root: string): string | undefined {
+  return readMeta(join(root, "kiln.db"), TMP_TOPDIR_META);
+}
+
+/**
+ * Every container's upper dir and every extraction starts a new tree in tmp/:
+ * `chattr +T` on it spreads them over the disk (layer/_sys.ts). Done once per
+ * store, new or made by a kiln from before it did this, and recorded in
+ * kiln.db, so that later opens cost one indexed read. Best effort: a file
+ * system without the flag (xfs, btrfs, tmpfs) changes nothing but where new dirs go.
+ */
+function spreadNewTrees(dir: string, db: MetaDb): void {
+  if (db.meta(TMP_TOPDIR_META) !== undefined) return;
+  let set = false;
   try {
-    setTopDirFlag(dir);
+    set = setTopDirFlag(dir);
   } catch {
     // no FS_IOC_SETFLAGS here
   }
+  db.putMeta(TMP_TOPDIR_META, set ? "set" : "unsupported");
 }
