@@ -39,6 +39,8 @@ export interface BuildRequest {
   quiet: boolean;
   /** --secret / --ssh (build/secrets.ts parseBuildSecrets). */
   secrets?: BuildSecrets;
+  /** --allow security.insecure: RUN --security=insecure may run privileged. */
+  allowInsecure?: boolean;
 }
 
 export interface BuildDeps {
@@ -116,6 +118,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<{ id
     noCache: req.noCache,
     network: req.network,
     extraHosts: req.extraHosts,
+    allowInsecure: req.allowInsecure === true,
     platform,
     parsePlatform,
     totalSteps: n,

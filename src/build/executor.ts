@@ -30,6 +30,8 @@ export interface RunRequest {
   mounts: { source: string; target: string; readonly?: boolean }[];
   /** The image's VOLUMEs: Docker keeps RUN's changes under them out of the image. */
   volumes: string[];
+  /** RUN --security=insecure (allowed by --allow security.insecure): every capability, no masked /proc paths. */
+  privileged?: boolean;
   output: OutputMode;
   /** Called with the container id before it starts (` ---> Running in …`). */
   onStart(id: string): void;

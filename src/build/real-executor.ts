@@ -78,7 +78,7 @@ export class RealExecutor implements Executor {
     req.onStart(id);
     const io: Io = req.output === "inherit" ? { stdin: "ignore", stdout: "inherit", stderr: "inherit" } : { stdin: "ignore", stdout: "pipe", stderr: "pipe" };
     const limits = { shmSize: this.opts.shmSize, ulimits: this.opts.ulimits };
-    const r = await this.inContainer(parent, { id, process: { kind: "exec", argv: req.argv, env: req.env, cwd: req.cwd, user: req.user }, network: req.network, mounts: [...(this.opts.volumes ?? []), ...req.mounts], extraHosts: req.extraHosts, ...limits }, io, req.volumes);
+    const r = await this.inContainer(parent, { id, process: { kind: "exec", argv: req.argv, env: req.env, cwd: req.cwd, user: req.user }, network: req.network, mounts: [...(this.opts.volumes ?? []), ...req.mounts], extraHosts: req.extraHosts, ...limits, ...(req.privileged ? { privileged: true } : {}) }, io, req.volumes);
     return { ...r, containerId: id };
   }
 

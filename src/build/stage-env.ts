@@ -21,6 +21,8 @@ export interface StageEnv {
   noCache: boolean;
   network: "host" | "none";
   extraHosts: { host: string; ip: string }[];
+  /** --allow security.insecure was given (RUN --security=insecure may run). */
+  allowInsecure?: boolean;
   /** The platform stages build for unless FROM --platform says otherwise. */
   platform: Platform;
   parsePlatform(s: string): Platform;

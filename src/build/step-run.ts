@@ -169,6 +169,13 @@ function notYet(m: RunMount, what: string): BuildError {
 /** A RUN step: command, environment and mounts, then a container on a cache miss. */
 export async function runRunStep(runner: StageRunner, inst: RunInstruction): Promise<void> {
   const { env, state } = runner;
+  // BuildKit's entitlement: a Dockerfile cannot give itself privileges, the command line must.
+  const insecure = inst.security === "insecure";
+  if (insecure && !env.allowInsecure) {
+    throw new BuildError("E_BUILD", "RUN --security=insecure is not allowed: the security.insecure entitlement was not granted", {
+      hint: "pass --allow security.insecure to kiln build to run this step with all privileges",
+    });
+  }
   const cmd = composeRun(state, inst);
   const network = inst.network === "default" ? env.network : inst.network;
   // The key needs only the id of a stage or image a mount reads; its files are copied out on a miss.
@@ -187,7 +194,7 @@ export async function runRunStep(runner: StageRunner, inst: RunInstruction): Pro
   await runner.commitStep({
     command: cmd.createdBy,
     config: state.config,
-    extra: { ...(network !== "host" ? { network } : {}), ...(key.length ? { mounts: key.join(";") } : {}) },
+    extra: { ...(network !== "host" ? { network } : {}), ...(insecure ? { security: "insecure" } : {}), ...(key.length ? { mounts: key.join(";") } : {}) },
     perform: async (parent) => {
       const tmp = inst.mounts.length > 0 || cmd.script ? await env.tempDir() : "";
       const { mounts, env: mountEnv, cleanup } = await plan.prepare(tmp);
@@ -208,6 +215,7 @@ export async function runRunStep(runner: StageRunner, inst: RunInstruction): Pro
           extraHosts: env.extraHosts,
           mounts,
           volumes: Object.keys(state.config.Volumes ?? {}),
+          ...(insecure ? { privileged: true } : {}),
           output: live ? "inherit" : "capture",
           onStart: (id) => {
             containerId = id;

@@ -38,6 +38,7 @@ export default defineCommand({
     progress: { type: "enum", options: ["auto", "plain", "tty"], default: "auto", description: "Output: auto, plain (classic lines), tty (with step times)" },
     platform: { type: "string", valueHint: "os/arch", description: "Target platform (this host's only)" },
     "add-host": { type: "string", multiple: true, valueHint: "host:ip", description: "Add a host to /etc/hosts of RUN steps; repeatable" },
+    allow: { type: "string", multiple: true, valueHint: "entitlement", description: "Allow extra privileged entitlement: security.insecure (RUN --security=insecure), network.host; repeatable" },
     secret: { type: "string", multiple: true, valueHint: "id=ID,src=FILE", description: "A secret for RUN --mount=type=secret (id=ID,src=FILE or id=ID,env=VAR); repeatable" },
     ssh: { type: "string", multiple: true, valueHint: "default|ID[=SOCKET]", description: "An ssh-agent socket for RUN --mount=type=ssh (default: $SSH_AUTH_SOCK); repeatable" },
     rm: { type: "boolean", description: "Remove intermediate containers (always done)" },
@@ -58,6 +59,8 @@ export default defineCommand({
       const eq = l.indexOf("=");
       return eq === -1 ? [l, ""] : [l.slice(0, eq), l.slice(eq + 1)];
     });
+    // BuildKit's entitlements; network.host is kiln's default anyway.
+    for (const e of list(args.allow)) if (e !== "security.insecure" && e !== "network.host") throw new UsageError(`invalid entitlement: ${e}`, { hint: "kiln build --allow takes security.insecure or network.host" });
     const extraHosts = list(args["add-host"]).map((h) => {
       const i = h.indexOf(":");
       if (i <= 0) throw new UsageError(`invalid --add-host "${h}": expected host:ip`);
@@ -137,6 +140,7 @@ export default defineCommand({
           platform: args.platform as string | undefined,
           extraHosts,
           secrets,
+          allowInsecure: list(args.allow).includes("security.insecure"),
           quiet,
         },
         {
