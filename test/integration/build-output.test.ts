@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { capture } from "../../src/util/spawn.ts";
-import { hasCommand, kilnExe, skipReason, tempDir, type TempDir } from "../harness.ts";
+import { hasCommand, kilnExe, runKiln, skipReason, tempDir, type TempDir } from "../harness.ts";
 import { cannotBuild, cannotBuildReason, openBuildStore, type BuildStore } from "./build-lib.ts";
 
 const skip = skipReason(cannotBuild, cannotBuildReason);
@@ -113,6 +113,19 @@ describe.skipIf(skip)("kiln build -o and -v, real builds on alpine", () => {
       const layers = (JSON.parse(i.stdout) as { layers: unknown[] }).layers;
       expect(layers.length).toBe(2); // alpine's + the RUN's
     }
+  }, 60_000);
+
+  test("-o keeps xattrs (a pax SCHILY.xattr entry of an imported image) in DIR and in the tar", async () => {
+    const src = out.join("xattr-rootfs.tar");
+    const py = `import tarfile, io\nt = tarfile.open(${JSON.stringify(src)}, "w", format=tarfile.PAX_FORMAT)\ni = tarfile.TarInfo("f"); i.size = 2; i.pax_headers = {"SCHILY.xattr.user.kiln": "yes"}\nt.addfile(i, io.BytesIO(b"hi")); t.close()\n`;
+    expect((await capture(["python3", "-c", py])).exitCode).toBe(0);
+    expect((await runKiln(["import", src, "xattr-base:1"], { root: store.root })).exitCode).toBe(0);
+    const dir = out.join("xattr-dir");
+    const tar = out.join("xattr.tar");
+    const r = await store.build("FROM xattr-base:1\nLABEL a=b\n", {}, ["-o", dir, "-o", `type=tar,dest=${tar}`]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const read = await capture(["python3", "-c", `import os, tarfile\nprint(os.getxattr(${JSON.stringify(`${dir}/f`)}, "user.kiln").decode(), tarfile.open(${JSON.stringify(tar)}).getmember("f").pax_headers.get("SCHILY.xattr.user.kiln"))`]);
+    expect(read.stdout.trim(), read.stderr).toBe("yes yes");
   }, 60_000);
 
   const errors: [string, string[], RegExp][] = [
