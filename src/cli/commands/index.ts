@@ -52,7 +52,7 @@ export const summaries: Record<string, string> = {
   import: "Import a root filesystem tarball as an image",
   save: "Save images to a tar archive",
   load: "Load images from a tar archive",
-  prune: "Remove unused blobs, snapshots and build cache",
+  prune: "Remove dangling images, unused blobs and snapshots (-a: the build cache too)",
   pull: "Download an image from a registry",
   push: "Upload an image to a registry",
   login: "Log in to a registry",
