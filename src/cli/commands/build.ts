@@ -175,7 +175,7 @@ export default defineCommand({
       const s = cache.stats;
       logger.info(`build cache: ${s.hits} step${s.hits === 1 ? "" : "s"} from ${cacheFrom.map((c) => c.ref).join(", ")}, ${s.layers} layer${s.layers === 1 ? "" : "s"} downloaded (${s.layerBytes} bytes)`);
     }
-    await publishBuild({ id, tags: args.push === true ? tags : [], cacheTo, cache, cached, store: registryStore, registry: regOpts, quiet });
+    await publishBuild({ id, tags: args.push === true ? tags : [], cacheTo, cache, cached, store: registryStore, registry: regOpts, quiet: quiet || stdoutTaken });
   },
 });
 
