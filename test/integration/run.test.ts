@@ -40,6 +40,12 @@ describe.skipIf(skip)("kiln run", () => {
     ["without -i there is no stdin", ["run", "--rm", "alpine:3.20", "cat"], { stdout: "", exitCode: 0 }, { stdin: "ignored\n" }],
     ["--network none", ["run", "--rm", "--network", "none", "alpine:3.20", "ls", "/sys/class/net"], { stdout: "lo\n", exitCode: 0 }],
     ["command not found", ["run", "--rm", "alpine:3.20", "nope"], { stderr: /executable file not found/, exitCode: 127 }],
+    // CapEff as `docker run` printed it here (sandbox-privilege-cases.ts); --privileged: every capability this host's root has.
+    ["Docker's default capabilities", ["run", "--rm", "alpine:3.20", "grep", "CapEff", "/proc/self/status"], { stdout: "CapEff:\t00000000a80425fb\n", exitCode: 0 }],
+    ["--cap-drop ALL --cap-add net_raw", ["run", "--rm", "--cap-drop", "ALL", "--cap-add", "net_raw", "alpine:3.20", "grep", "CapEff", "/proc/self/status"], { stdout: "CapEff:\t0000000000002000\n", exitCode: 0 }],
+    ["--cap-add CAP_SYS_ADMIN --cap-drop chown", ["run", "--rm", "--cap-add", "CAP_SYS_ADMIN", "--cap-drop", "chown", "alpine:3.20", "grep", "CapEff", "/proc/self/status"], { stdout: "CapEff:\t00000000a82425fa\n", exitCode: 0 }],
+    ["--privileged", ["run", "--rm", "--privileged", "alpine:3.20", "grep", "CapEff", "/proc/self/status"], { stdout: `CapEff:\t${readFileSync("/proc/self/status", "utf8").match(/^CapBnd:\s*(\w+)/m)![1]}\n`, exitCode: 0 }],
+    ["an unknown capability (Docker's message and status)", ["run", "--rm", "--cap-add", "FOO", "alpine:3.20", "true"], { stderr: /invalid CapAdd: unknown capability: "CAP_FOO"/, exitCode: 125 }],
     ["image not found (no registry reachable)", ["run", "--rm", "localhost:1/none:x"], { stderr: /Unable to find image 'localhost:1\/none:x' locally/, exitCode: 125 }],
   ];
   for (const [name, args, want, opts] of rows) {
