@@ -138,6 +138,11 @@ export class MetaDb {
     this.database.query("INSERT OR REPLACE INTO repo_digests (repository, digest, image_id) VALUES (?, ?, ?)").run(repository, digest, id);
   }
 
+  /** The image a registry digest (recorded by a pull or push) names, in whatever repository. */
+  imageOfRepoDigest(digest: Digest): Digest | undefined {
+    return (this.database.query("SELECT image_id FROM repo_digests WHERE digest = ? LIMIT 1").get(digest) as { image_id: Digest } | null)?.image_id;
+  }
+
   /** `repository@digest` of every registry digest recorded for image `id`, sorted. */
   repoDigests(id: Digest): string[] {
     const rows = this.database.query("SELECT repository, digest FROM repo_digests WHERE image_id = ? ORDER BY repository, digest").all(id) as { repository: string; digest: Digest }[];

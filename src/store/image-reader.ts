@@ -103,7 +103,8 @@ export class ImageReader {
   private lookup(): ImageLookup {
     return {
       hasId: (id) => this.db.image(id) !== undefined || this.refs.tagsOf(id).length > 0,
-      idOfManifest: (d) => this.db.imageByManifest(d)?.id ?? this.refs.imageOfManifest(d),
+      // Last, a registry's digest: an index pulled through, whose tag may have moved on.
+      idOfManifest: (d) => this.db.imageByManifest(d)?.id ?? this.refs.imageOfManifest(d) ?? this.db.imageOfRepoDigest(d),
       idOfRef: (ref) => this.refs.get(ref)?.image_id ?? undefined,
       idsWithPrefix: (prefix) => [...this.db.imageIdsWithPrefix(prefix), ...this.refs.imageIdsWithPrefix(prefix)],
     };

@@ -89,6 +89,11 @@ describe.skipIf(skip)("RepoDigests after push and pull", () => {
       expect(await repoDigests(`${reg.host}/kiln/multi:1`, store)).toEqual([]);
       await kiln(["pull", "-q", `${reg.host}/kiln/multi:1`], store);
       expect(await repoDigests(`${reg.host}/kiln/multi:1`, store)).toEqual([`${reg.host}/kiln/multi@${indexDigest}`]);
+      // The index digest names the image, also once no tag points at the index any more.
+      await kiln(["tag", `${reg.host}/kiln/multi:1`, "kept:1"], store);
+      await kiln(["rmi", `${reg.host}/kiln/multi:1`], store);
+      const id = (await kiln(["inspect", "-f", "{{.Id}}", "kept:1"], store)).trim();
+      expect((await kiln(["inspect", "-f", "{{.Id}}", `${reg.host}/kiln/multi@${indexDigest}`], store)).trim()).toBe(id);
     }],
     ["rmi of the image says its digests go too", async () => {
       const store = dirs.join("rmi");
