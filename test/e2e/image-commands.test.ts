@@ -82,6 +82,19 @@ describe.skipIf(noAlpine)("kiln import / images / inspect / history / tag / rmi"
     expect(await ok(["history", "-q", "alpine:3.20"], root)).toBe(`${id.slice(7, 19)}\n`);
   });
 
+  // docker/cli: CreatedAt is RFC 3339 in whole seconds; --human=false shows it in CREATED, and bytes in SIZE.
+  const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+  const historyRows: [string, string[], (fields: string[]) => void][] = [
+    ["CreatedAt", ["--format", "{{.CreatedAt}}"], ([at]) => expect(at).toMatch(rfc3339)],
+    ["--human=false", ["--human=false", "--format", "{{.CreatedSince}}|{{.Size}}"], ([since, size]) => {
+      expect(since).toMatch(rfc3339);
+      expect(size).toBe("8089600");
+    }],
+  ];
+  for (const [name, args, check] of historyRows) {
+    test(`history: ${name}`, async () => check((await ok(["history", ...args, "alpine:3.20"], root)).trim().split("|")));
+  }
+
   test("tag then rmi: untag while other tags remain, delete with the last", async () => {
     await ok(["tag", "alpine:3.20", "registry.example:5000/team/app:v1"], root);
     await ok(["tag", id.slice(7, 15), "app"], root);

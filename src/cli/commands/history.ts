@@ -21,6 +21,12 @@ function ellipsis(s: string, max: number): string {
   return chars.length <= max ? s : `${chars.slice(0, max - 1).join("")}…`;
 }
 
+/** docker/cli's history CreatedAt: time.Unix(created, 0).Format(time.RFC3339), whole seconds, UTC. */
+function rfc3339(created: string | undefined): string {
+  const t = created ? Date.parse(created) : NaN;
+  return Number.isNaN(t) ? "" : new Date(Math.floor(t / 1000) * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+}
+
 /**
  * The history entries, newest first, with the image id of each entry found
  * by walking the parent chain (moby's ImageHistory): entries below the
@@ -61,8 +67,8 @@ export default defineCommand({
     const human = args.human !== false;
     const rows: HistoryRow[] = (await historyOf(store, rec)).map((h) => ({
       ID: h.id === "<missing>" || noTrunc ? h.id : shortId(h.id),
-      CreatedAt: h.created ?? "",
-      CreatedSince: human ? createdSince(h.created) : (h.created ?? ""),
+      CreatedAt: rfc3339(h.created),
+      CreatedSince: human ? createdSince(h.created) : rfc3339(h.created),
       CreatedBy: noTrunc ? h.createdBy.replaceAll("\t", " ") : ellipsis(h.createdBy.replaceAll("\t", " "), 45),
       Size: human ? humanSize(h.size, 3) : String(h.size),
       Comment: h.comment,
