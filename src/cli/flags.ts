@@ -74,7 +74,7 @@ function store(out: ParsedFlags, name: string, def: KilnArgDef, value: string | 
 function parseBool(name: string, value: string): boolean {
   if (["true", "1", "yes"].includes(value)) return true;
   if (["false", "0", "no"].includes(value)) return false;
-  throw new UsageError(`invalid boolean value "${value}" for --${name}`);
+  throw new UsageError(`invalid boolean value "${value}" for ${name}`);
 }
 
 /** Parse `argv` against a command's flag definitions (plus the global flags). */
@@ -111,7 +111,7 @@ export function parseFlags(argv: string[], commandDefs: ArgsDef, commandName: st
         if (value === undefined) throw new UsageError(`flag needs an argument: --${key}`);
         store(out, name, def, value);
       } else {
-        store(out, name, def, eq === -1 ? true : parseBool(key, arg.slice(eq + 1)));
+        store(out, name, def, eq === -1 ? true : parseBool(`--${key}`, arg.slice(eq + 1)));
       }
       continue;
     }
@@ -123,6 +123,11 @@ export function parseFlags(argv: string[], commandDefs: ArgsDef, commandName: st
         if (!found) throw unknown(`-${arg[j]}`);
         const [name, def] = found;
         if (!takesValue(def)) {
+          // pflag's -H=false: a boolean's value after "=" ends the cluster.
+          if (arg[j + 1] === "=") {
+            store(out, name, def, parseBool(`-${arg[j]}`, arg.slice(j + 2)));
+            break;
+          }
           store(out, name, def, true);
           continue;
         }

@@ -31,6 +31,8 @@ describe("parseFlags", () => {
     ["enum default", build, [], { progress: "auto", context: "." }],
     ["stdin context", build, ["-"], { context: "-" }],
     ["clustered shorts", run, ["-it", "alpine"], { interactive: true, tty: true, image: "alpine" }],
+    ["a short boolean's =value (pflag's -H=false)", run, ["-i=false", "alpine"], { interactive: false, image: "alpine" }],
+    ["=value ends a cluster", run, ["-it=false", "alpine"], { interactive: true, tty: false, image: "alpine" }],
     ["run stops at the image", run, ["--rm", "alpine", "ls", "-la", "--rm"], { rm: true, image: "alpine", command: ["ls", "-la", "--rm"] }],
     ["-- ends flags", run, ["-e", "A=1", "--", "alpine", "-x"], { env: ["A=1"], image: "alpine", command: ["-x"] }],
   ];
@@ -44,6 +46,7 @@ describe("parseFlags", () => {
   const errors: [string, Record<string, unknown>, string[], RegExp][] = [
     ["unknown long flag suggests", build, ["--no-cach"], /unknown flag: --no-cach/],
     ["unknown short flag", build, ["-z"], /unknown flag: -z/],
+    ["a short boolean's bad =value", run, ["-i=maybe", "alpine"], /invalid boolean value "maybe" for -i$/],
     ["missing value", build, ["-f"], /flag needs an argument: -f/],
     ["bad enum", build, ["--progress", "fancy"], /expected one of auto, plain, tty/],
     ["missing positional", run, ["--rm"], /requires IMAGE/],
