@@ -16,6 +16,8 @@ export interface GitAddSource {
   item: CopyItem;
   /** `git:<commit>[:<subdir>][+.git]`, for the history and the cache key. */
   hash: string;
+  /** The URL as written, credentials hidden (the step log records sources by name). */
+  shown: string;
   /** Check the repository out (only when the step is not cached). */
   fetch(): Promise<void>;
 }
@@ -45,6 +47,7 @@ export async function planGitSource(spec: string, tmp: string, opts: { keepGitDi
   const pinned = { ...src, ref: commit };
   return {
     item,
+    shown: redactUrls(spec),
     hash: `git:${commit}${src.subdir ? `:${src.subdir}` : ""}${opts.keepGitDir ? "+.git" : ""}`,
     async fetch() {
       if (checkedOut !== undefined) return;

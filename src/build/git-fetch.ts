@@ -42,7 +42,14 @@ async function git(args: string[], cwd?: string): Promise<Captured> {
   return capture(["git", ...args], {
     cwd,
     // GIT_PROTOCOL_FROM_USER=0: a URL from a Dockerfile may not pick git's "user" transports (ext::, file:// in submodules), as in moby.
-    env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_PROTOCOL_FROM_USER: "0", LC_ALL: "C", GIT_CONFIG_NOSYSTEM: "1" },
+    // ssh in batch mode (unless the user set GIT_SSH_COMMAND): a passphrase or host-key question on the terminal would hang the build.
+    env: {
+      ...process.env,
+      GIT_TERMINAL_PROMPT: "0",
+      GIT_PROTOCOL_FROM_USER: "0",
+      LC_ALL: "C",
+      ...(process.env.GIT_SSH_COMMAND || process.env.GIT_SSH ? {} : { GIT_SSH_COMMAND: "ssh -o BatchMode=yes" }),
+    },
   });
 }
 

@@ -82,7 +82,7 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
       extract.push(false);
       at.push(null);
       hashes.push(g.hash);
-      sources[src] = g.hash;
+      sources[g.shown] = g.hash;
       checkouts.push(g.fetch);
       continue;
     }

@@ -40,6 +40,9 @@ describe.skipIf(skip)("ADD of a git repository", () => {
       "/src/README.md": { uid: 1000, gid: 1001 },
       "/src/src": { type: "dir", uid: 1000, gid: 1001 },
     }],
+    ["smart HTTP .git URL at a tag", (s) => `FROM scratch\nADD ${s.httpUrl("smart/repo.git")}#v1 /s\n`, {
+      "/s/README.md": { content: "r1\n" },
+    }],
     ["dumb HTTP .git URL with #ref:subdir", (s) => `FROM scratch\nADD ${s.httpUrl("repo.git")}#v1:src /c\n`, {
       "/c/main.c": { content: "int main(void) { return 0; }\n" },
       "/c/README.md": null,

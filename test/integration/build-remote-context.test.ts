@@ -52,6 +52,7 @@ describe.skipIf(skip)("remote build contexts", () => {
     ["a full commit id", (s) => [`${s.gitUrl("app")}#${ids.v1}`], { "/ctx/version.txt": { content: "v1\n" } }],
     ["an abbreviated commit id", (s) => [`${s.gitUrl("app")}#${ids.v2!.slice(0, 10)}`], { "/ctx/version.txt": { content: "v2\n" } }],
     ["#ref:subdir is the context dir", (s) => [`${s.gitUrl("app")}#main:sub`], { "/sub/in-sub.txt": { content: "sub\n" }, "/sub/version.txt": null }],
+    ["smart HTTP .git URL (shallow fetch) at a branch", (s) => [s.httpUrl("smart/app.git#feature")], { "/ctx/version.txt": { content: "feature\n" }, "/ctx/.git": null }],
     ["dumb HTTP .git URL at a tag", (s) => [s.httpUrl("app.git#v2")], { "/ctx/version.txt": { content: "v2\n" }, "/ctx/.git": null }],
     ["-f is relative to the git context's root", (s) => ["-f", "docker/Dockerfile.alt", `${s.gitUrl("app")}#v2`], { "/alt.txt": { content: "v2\n" } }],
     ["submodules are checked out recursively, without .git", (s) => [s.gitUrl("withsub")], { "/ctx/lib/lib.txt": { content: "lib\n" }, "/ctx/lib/.git": null, "/ctx/.gitmodules": { type: "file" } }],

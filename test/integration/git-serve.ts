@@ -1,8 +1,9 @@
 // Local Git remotes for the remote-context and ADD-git tests (no internet
 // here): bare repositories served by `git daemon` on 127.0.0.1 (git:// URLs)
 // and by a Bun.serve playing a "dumb" HTTP Git server (the bare repo's files,
-// after `git update-server-info`), which also serves plain files (a context
-// tarball, a Dockerfile). Repositories are built from trees with real commits.
+// after `git update-server-info`) and, under /smart/, a smart one (`git
+// http-backend` as a CGI), which also serves plain files (a context tarball,
+// a Dockerfile). Repositories are built from trees with real commits.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir, writeTree, type TempDir, type Tree } from "../harness.ts";
@@ -27,7 +28,7 @@ export function git(args: string[], cwd?: string): string {
 export interface GitServer extends Disposable {
   /** git://127.0.0.1:PORT/<name>.git */
   gitUrl(name: string): string;
-  /** http://127.0.0.1:PORT/<path> (bare repos as <name>.git, and the files given to serveFile). */
+  /** http://127.0.0.1:PORT/<path> (bare repos as <name>.git, dumb; smart/<name>.git; the files given to serveFile). */
   httpUrl(path: string): string;
   /** A new bare repo <name>.git whose main branch holds `tree` in one commit; returns the commit id. */
   createRepo(name: string, tree: Tree): string;
@@ -37,6 +38,42 @@ export interface GitServer extends Disposable {
   addSubmodule(name: string, path: string, url: string): string;
   /** Serve `data` at /files/<name>. */
   serveFile(name: string, data: Uint8Array | string): void;
+}
+
+/** Smart HTTP: `git http-backend` run as a CGI for one request. */
+async function smartHttp(req: Request, pathInfo: string, projectRoot: string): Promise<Response> {
+  const url = new URL(req.url);
+  const proc = Bun.spawn(["git", "http-backend"], {
+    env: {
+      ...GIT_ENV,
+      GIT_PROJECT_ROOT: projectRoot,
+      GIT_HTTP_EXPORT_ALL: "1",
+      PATH_INFO: pathInfo,
+      QUERY_STRING: url.search.slice(1),
+      REQUEST_METHOD: req.method,
+      CONTENT_TYPE: req.headers.get("content-type") ?? "",
+      HTTP_GIT_PROTOCOL: req.headers.get("git-protocol") ?? "",
+      HTTP_CONTENT_ENCODING: req.headers.get("content-encoding") ?? "",
+    },
+    stdin: req.body ? new Uint8Array(await req.arrayBuffer()) : "ignore",
+    stdout: "pipe",
+    stderr: "ignore",
+  });
+  const out = new Uint8Array(await new Response(proc.stdout).arrayBuffer());
+  await proc.exited;
+  // CGI: header lines, a blank line, the body.
+  let split = 0;
+  while (split + 3 < out.length && !(out[split] === 13 && out[split + 1] === 10 && out[split + 2] === 13 && out[split + 3] === 10)) split++;
+  const headers = new Headers();
+  let status = 200;
+  for (const line of new TextDecoder().decode(out.subarray(0, split)).split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon === -1) continue;
+    const [name, value] = [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
+    if (name.toLowerCase() === "status") status = Number.parseInt(value, 10);
+    else headers.append(name, value);
+  }
+  return new Response(out.subarray(split + 4), { status, headers });
 }
 
 /** Start both servers over a fresh base dir; resolves when git daemon is ready. */
@@ -49,6 +86,7 @@ export async function startGitServer(): Promise<GitServer> {
     async fetch(req) {
       const path = decodeURIComponent(new URL(req.url).pathname);
       if (path.split("/").includes("..")) return new Response("bad path", { status: 400 });
+      if (path.startsWith("/smart/")) return smartHttp(req, path.slice(6), join(base.path, "repos"));
       if (path.startsWith("/files/")) {
         const data = files.get(path.slice(7));
         return data === undefined ? new Response("not found", { status: 404 }) : new Response(data);
