@@ -2,7 +2,7 @@
 # Installs the system packages kiln's tests use, when run as root on a
 # Debian-like host and they are missing. Idempotent and quiet when all is there.
 set -euo pipefail
-PKGS=(uidmap util-linux busybox-static zstd xz-utils bzip2 iproute2 skopeo umoci docker-registry docker.io runc buildah debootstrap apache2-utils openssl curl)
+PKGS=(uidmap util-linux busybox-static zstd xz-utils bzip2 iproute2 skopeo umoci docker-registry docker.io runc buildah debootstrap apache2-utils openssl curl git)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
