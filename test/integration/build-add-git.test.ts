@@ -43,6 +43,10 @@ describe.skipIf(skip)("ADD of a git repository", () => {
     ["smart HTTP .git URL at a tag", (s) => `FROM scratch\nADD ${s.httpUrl("smart/repo.git")}#v1 /s\n`, {
       "/s/README.md": { content: "r1\n" },
     }],
+    ["dumb HTTP .git URL without a fragment: the default branch", (s) => `FROM scratch\nADD ${s.httpUrl("repo.git")} /d\n`, {
+      "/d/README.md": { content: "r1\n" },
+      "/d/.git": null,
+    }],
     ["dumb HTTP .git URL with #ref:subdir", (s) => `FROM scratch\nADD ${s.httpUrl("repo.git")}#v1:src /c\n`, {
       "/c/main.c": { content: "int main(void) { return 0; }\n" },
       "/c/README.md": null,

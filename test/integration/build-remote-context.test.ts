@@ -53,6 +53,7 @@ describe.skipIf(skip)("remote build contexts", () => {
     ["an abbreviated commit id", (s) => [`${s.gitUrl("app")}#${ids.v2!.slice(0, 10)}`], { "/ctx/version.txt": { content: "v2\n" } }],
     ["#ref:subdir is the context dir", (s) => [`${s.gitUrl("app")}#main:sub`], { "/sub/in-sub.txt": { content: "sub\n" }, "/sub/version.txt": null }],
     ["smart HTTP .git URL (shallow fetch) at a branch", (s) => [s.httpUrl("smart/app.git#feature")], { "/ctx/version.txt": { content: "feature\n" }, "/ctx/.git": null }],
+    ["dumb HTTP .git URL without a fragment: the default branch", (s) => [s.httpUrl("app.git")], { "/ctx/version.txt": { content: "v3\n" } }],
     ["dumb HTTP .git URL at a tag", (s) => [s.httpUrl("app.git#v2")], { "/ctx/version.txt": { content: "v2\n" }, "/ctx/.git": null }],
     ["-f is relative to the git context's root", (s) => ["-f", "docker/Dockerfile.alt", `${s.gitUrl("app")}#v2`], { "/alt.txt": { content: "v2\n" } }],
     ["submodules are checked out recursively, without .git", (s) => [s.gitUrl("withsub")], { "/ctx/lib/lib.txt": { content: "lib\n" }, "/ctx/lib/.git": null, "/ctx/.gitmodules": { type: "file" } }],
@@ -73,6 +74,7 @@ describe.skipIf(skip)("remote build contexts", () => {
   // name, args, what stderr must say, extra env.
   const failures: [string, (s: GitServer) => string[], RegExp, Record<string, string>?][] = [
     ["a missing ref", (s) => [`${s.gitUrl("app")}#nope`], /git ref "nope" not found in git:\/\/127\.0\.0\.1:\d+\/app\.git/],
+    ["a missing ref over dumb HTTP", (s) => [s.httpUrl("app.git#nope")], /git ref "nope" not found in http:\/\/127\.0\.0\.1:\d+\/app\.git/],
     ["a missing subdir", (s) => [`${s.gitUrl("app")}#v2:nosuch`], /directory not found: "nosuch" in .* at "v2"/],
     ["a subdir that is a file", (s) => [`${s.gitUrl("app")}#main:version.txt`], /not a directory: "version.txt"/],
     ["a repository the daemon does not have", (s) => [s.gitUrl("absent")], /fetching git:\/\/127\.0\.0\.1:\d+\/absent\.git failed: .*(not exported|does not appear|access denied)/],
