@@ -7,12 +7,14 @@
  * as ADD and tar contexts), otherwise the Dockerfile itself, with no context.
  */
 import { BuildError } from "../errors.ts";
-import { extractArchive, isArchiveFile } from "../layer/index.ts";
+import { isArchiveFile } from "../layer/index.ts";
 import { checkoutGit, type GitErrorStyle } from "./git-fetch.ts";
 import { isGitUrl, parseGitUrl, redactUrls } from "./git-url.ts";
 
 export type RemoteContext =
   | { kind: "dir"; dir: string }
+  /** A downloaded tar archive (maybe compressed), to unpack as a tar context is. */
+  | { kind: "archive"; path: string }
   /** The URL was a Dockerfile (docker: "if the URL is a text file, it's the Dockerfile"). */
   | { kind: "dockerfile"; text: string };
 
@@ -26,11 +28,7 @@ export async function fetchRemoteContext(url: string, tempDir: () => Promise<str
   }
   const file = `${await tempDir()}/context`;
   await downloadTo(url, file);
-  if (await isArchiveFile(file)) {
-    const dir = await tempDir();
-    await extractArchive(dir, file, "/", undefined, { preserveOwnership: false });
-    return { kind: "dir", dir };
-  }
+  if (await isArchiveFile(file)) return { kind: "archive", path: file };
   return { kind: "dockerfile", text: await Bun.file(file).text() };
 }
 

@@ -63,6 +63,7 @@ export async function prepareContext(input: ContextInput): Promise<PreparedConte
     // A local path of that name wins, as in the docker CLI. -f is then relative to the fetched context's root.
     const remote = await fetchRemoteContext(input.context, input.tempDir);
     if (remote.kind === "dir") contextDir = remote.dir;
+    else if (remote.kind === "archive") contextDir = await unpack(remote.path, input);
     else {
       if (input.file) throw new BuildError("E_USAGE", `${redactUrls(input.context)} is a Dockerfile, not a context: -f cannot name another file`, { hint: "drop -f, or pass a Git repository or a tar archive URL" });
       bareDockerfile = remote.text;
