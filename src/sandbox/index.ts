@@ -13,7 +13,7 @@
 //   Docker's default capabilities and masked /proc paths unless privileged.
 export type { ContainerSpec, ExecProcess, OpHandler, OpProcess } from "./spec.ts";
 export { DEFAULT_PATH } from "./spec.ts";
-export { CAPABILITIES, DEFAULT_CAPABILITIES, capabilityMask, formatCapabilityMask, resolveCapabilities, type CapabilityOptions } from "./capabilities.ts";
+export { resolveCapabilities, type CapabilityOptions } from "./capabilities.ts";
 export { DEFAULT_SHM_SIZE, parseShmSize, parseUlimits, RLIMITS, type Ulimit, type UlimitName } from "./limits.ts";
 export { runContainer, type RunIO, type RunResult } from "./container.ts";
 export { runInit } from "./init.ts";
