@@ -13,7 +13,7 @@ import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { BuildError, HostError } from "../errors.ts";
 import { resolveInRoot } from "../layer/index.ts";
 import { capture, type Captured } from "../util/spawn.ts";
-import { isCommitId, isCommitPrefix, redactUrls, type GitSource } from "./git-url.ts";
+import { isCommitId, isCommitPrefix, redactUrls, stripCredentials, type GitSource } from "./git-url.ts";
 
 /** How failures read where they happen: a build context, or an ADD step. */
 export interface GitErrorStyle {
@@ -138,6 +138,8 @@ export async function checkoutGit(src: GitSource, dir: string, opts: { keepGitDi
     }
   }
   if (!opts.keepGitDir) removeGitDirs(dir);
+  // A kept .git goes into the image: its origin must not carry a token or password.
+  else if (stripCredentials(src.remote) !== src.remote) await step(["remote", "set-url", "origin", stripCredentials(src.remote)]);
   return { dir: contextSubdir(src, dir, style), commit };
 }
 

@@ -69,6 +69,16 @@ export function redactUrls(text: string): string {
   });
 }
 
+/**
+ * `url` without what authenticates it (an http(s) user part, any password),
+ * for a `.git/config` that ends up in an image (ADD --keep-git-dir).
+ */
+export function stripCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*):\/\/([^/@]+)@/i, (_whole, scheme: string, user: string) =>
+    /^https?$/i.test(scheme) ? `${scheme}://` : `${scheme}://${user.split(":")[0]}@`,
+  );
+}
+
 /** A full commit id (sha1 or sha256 object format). */
 export function isCommitId(ref: string): boolean {
   return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(ref);

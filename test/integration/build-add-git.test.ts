@@ -4,6 +4,7 @@
 // the cache key is the commit the ref names (a hit while the branch stays,
 // a miss after a new commit, a tag unaffected); and the errors.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Store } from "../../src/store/index.ts";
 import { hasCommand, runKiln, skipReason } from "../harness.ts";
 import { cannotBuild, cannotBuildReason, mismatches, openBuildStore, type BuildStore, type Expect } from "./build-lib.ts";
 import { startGitServer, type GitServer } from "./git-serve.ts";
@@ -61,6 +62,22 @@ describe.skipIf(skip)("ADD of a git repository", () => {
       expect(mismatches(await store.files(tag), expected)).toEqual([]);
     }, 60_000);
   }
+
+  test("--keep-git-dir over a URL with credentials: the kept origin has none", async () => {
+    const url = server.httpUrl("smart/repo.git").replace("http://", "http://user:s3cret@");
+    const r = await store.build(`FROM scratch\nADD --keep-git-dir=true ${url}#v1 /k\n`, {}, ["-t", "kept-origin"]);
+    expect(r.exitCode).toBe(0);
+    using s = await Store.open({ root: store.root });
+    const image = await s.getImage("kept-origin");
+    const layers = await Promise.all(image.manifest.layers.map(async (l) => {
+      const bytes = new Uint8Array(await Bun.file(s.blobPath(l.digest)).arrayBuffer());
+      return new TextDecoder().decode(bytes[0] === 0x1f && bytes[1] === 0x8b ? Bun.gunzipSync(bytes) : bytes);
+    }));
+    // Booleans, not the layer text: a failure would print the whole tar.
+    expect(/url = http:\/\/127\.0\.0\.1:\d+\/smart\/repo\.git/.test(layers.join(""))).toBe(true);
+    expect(layers.join("").includes("s3cret")).toBe(false);
+    expect(r.stdout + r.stderr).not.toMatch(/fetching .*s3cret/);
+  }, 60_000);
 
   test("the cache key is the commit: a hit while the branch stays, a miss after a new commit, a tag unaffected", async () => {
     const dockerfile = `FROM scratch\nADD ${server.gitUrl("moving")}#main /m\nADD ${server.gitUrl("repo")}#v1 /r\n`;

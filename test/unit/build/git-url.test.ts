@@ -1,7 +1,7 @@
 // Docker's rules for which contexts/ADD sources are Git repositories, how
 // `#REF:SUBDIR` splits, and credentials hidden in messages.
 import { describe, expect, test } from "bun:test";
-import { isGitUrl, isRemoteContext, parseGitUrl, redactUrls } from "../../../src/build/git-url.ts";
+import { isGitUrl, isRemoteContext, parseGitUrl, redactUrls, stripCredentials } from "../../../src/build/git-url.ts";
 
 describe("isGitUrl / isRemoteContext", () => {
   // input, git?, remote context?
@@ -66,6 +66,22 @@ describe("redactUrls", () => {
   for (const [input, shown] of rows) {
     test(input, () => {
       expect(redactUrls(input)).toBe(shown);
+    });
+  }
+});
+
+describe("stripCredentials", () => {
+  const rows: [string, string][] = [
+    ["https://user:pass@host/r.git", "https://host/r.git"],
+    ["http://token@host/r.git", "http://host/r.git"],
+    ["ssh://git:secret@host/r", "ssh://git@host/r"],
+    ["ssh://git@host/r", "ssh://git@host/r"],
+    ["git@github.com:o/r.git", "git@github.com:o/r.git"],
+    ["git://host/r.git", "git://host/r.git"],
+  ];
+  for (const [input, stripped] of rows) {
+    test(input, () => {
+      expect(stripCredentials(input)).toBe(stripped);
     });
   }
 });
