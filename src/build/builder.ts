@@ -25,6 +25,8 @@ export interface BuildRequest {
   /** The context dir on the host; undefined when there is none (Dockerfile from stdin). */
   contextDir: string | undefined;
   ignore?: IgnoreMatcher;
+  /** A temp context (unpacked tar, URL): its file hashes are not kept for the next build, which gets a new dir. */
+  ephemeral?: boolean;
   tags: string[];
   /** `K=V`, or `K` to take K from `env`. */
   buildArgs: string[];
@@ -125,7 +127,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<{ id
     contextDir: req.contextDir,
     context: () => {
       if (!req.contextDir) throw new BuildError("E_BUILD_CONTEXT", "COPY and ADD need a build context, and there is none", { hint: "pass a context directory instead of a Dockerfile on stdin" });
-      return (context ??= new BuildContext(req.contextDir, req.ignore, new HashCache(deps.db)));
+      return (context ??= new BuildContext(req.contextDir, req.ignore, new HashCache(deps.db, { persist: req.ephemeral !== true })));
     },
     stepLog: new StepLog(deps.db),
     expandOptions: { escape, file: req.dockerfile.name, source: req.dockerfile.text },

@@ -20,6 +20,8 @@ export interface PreparedContext {
   contextDir: string | undefined;
   dockerfile: { text: string; name: string };
   ignore?: IgnoreMatcher;
+  /** The context dir is a temp dir kiln unpacked or fetched (a tar, a URL): gone after the build. */
+  ephemeral?: boolean;
 }
 
 export interface ContextInput {
@@ -97,7 +99,7 @@ export async function prepareContext(input: ContextInput): Promise<PreparedConte
   }
   const ignoreFile = dockerignoreCandidates(dockerfilePath, dir).find((p) => existsSync(p));
   const ignore = ignoreFile ? classicIgnore(DockerIgnore.parse(readFileSync(ignoreFile, "utf8"))) : undefined;
-  return { contextDir: dir, dockerfile: { text, name }, ignore };
+  return { contextDir: dir, dockerfile: { text, name }, ignore, ephemeral: dir !== resolve(input.cwd, input.context) };
 }
 
 /**

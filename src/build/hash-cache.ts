@@ -31,7 +31,11 @@ export class HashCache {
   private loaded = new Map<string, Map<string, { sig: string; hash: string }>>();
   private pending: [string, string, string, string][] = [];
 
-  constructor(private readonly db: BuildDb) {}
+  /** `persist: false` keeps hashes for this build only (a context dir no later build will see). */
+  constructor(
+    private readonly db: BuildDb,
+    private readonly opts: { persist: boolean } = { persist: true },
+  ) {}
 
   /** All rows of one context root, loaded in one query the first time the root is used. */
   private rows(root: string): Map<string, { sig: string; hash: string }> {
@@ -58,7 +62,7 @@ export class HashCache {
   put(root: string, rel: string, st: StatSignature, hash: string, hashedAtMs: number): void {
     const sig = signatureOf(st);
     this.rows(root).set(rel, { sig, hash });
-    if (hashedAtMs - Number(st.mtimeNs / 1_000_000n) > RACY_MS) this.pending.push([root, rel, sig, hash]);
+    if (this.opts.persist && hashedAtMs - Number(st.mtimeNs / 1_000_000n) > RACY_MS) this.pending.push([root, rel, sig, hash]);
   }
 
   /** Write the new rows in one transaction. */

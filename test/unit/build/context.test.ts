@@ -66,6 +66,24 @@ describe("the build context", () => {
     expect(c2.sourceHash(c2.resolve("")!)).not.toBe(before);
   });
 
+  test("a temp context's hashes (persist: false) serve this build only: nothing is written for the next", () => {
+    using ctx = tempDir("ctx", { "f1": "1" });
+    using store = tempDir("ctxdb");
+    age(ctx.path, ["f1"]);
+    {
+      using db = new BuildDb(store.path);
+      const c = new BuildContext(ctx.path, undefined, new HashCache(db, { persist: false }));
+      c.sourceHash(c.resolve("")!);
+      c.sourceHash(c.resolve("")!);
+      c.flushHashes();
+    }
+    using db = new BuildDb(store.path);
+    const cache = new CountingCache(db);
+    const c = new BuildContext(ctx.path, undefined, cache);
+    c.sourceHash(c.resolve("")!);
+    expect(cache.hits).toBe(0);
+  });
+
   test("files modified just now are not persisted (racy), so a change in the same tick is never missed", () => {
     using ctx = tempDir("ctx", { fresh: "1" });
     using store = tempDir("ctxdb");
