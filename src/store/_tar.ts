@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import { posix } from "node:path";
 import type * as TarStream from "tar-stream";
 
@@ -57,14 +56,6 @@ export class TarWriter {
     const buf = Buffer.from(data ?? "");
     return new Promise((resolve, reject) => {
       this.pack.entry({ name, type, mode: type === "directory" ? 0o755 : 0o644, mtime: new Date(0), size: buf.length }, buf, (err) => (err ? reject(err) : resolve()));
-    });
-  }
-
-  file(name: string, path: string, size: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const entry = this.pack.entry({ name, type: "file", mode: 0o644, mtime: new Date(0), size }, (err) => (err ? reject(err) : resolve()));
-      entry.on("error", reject);
-      createReadStream(path).on("error", reject).pipe(entry);
     });
   }
 

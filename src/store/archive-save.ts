@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { StoreError } from "../errors.ts";
 import {
   ANNOTATION_REF_NAME,
@@ -22,7 +21,6 @@ import type { ImageRecord } from "./images.ts";
 import { imageNotFound } from "./resolve.ts";
 import { TarWriter } from "./_tar.ts";
 import type { Store } from "./store.ts";
-import { removeTree } from "./tree.ts";
 
 export type ArchiveFormat = "docker-archive" | "oci-archive";
 
@@ -69,27 +67,25 @@ export async function selectForSave(store: Store, names: string[]): Promise<Save
   return [...items.values()];
 }
 
-/** Decompress a layer blob into a temp file, checking that it is the diff id the config names. */
-async function unpackLayer(store: Store, layer: Descriptor, diffId: Digest, dir: string): Promise<{ path: string; size: number }> {
-  const path = join(dir, digestHex(diffId));
+/**
+ * The uncompressed size of a layer blob, checking that it unpacks to the diff
+ * id the config names. A layer stored uncompressed is its own diff id (its
+ * blob digest is verified as it is read); a compressed one is decompressed
+ * once here, to learn the size a tar header needs before the content, and
+ * again into the archive: inflating is cheaper than a temp copy on disk.
+ */
+async function layerSize(store: Store, layer: Descriptor, diffId: Digest): Promise<number> {
+  if (layer.digest === diffId) return layer.size;
   const hash = new Sha256Stream();
-  // Loaded here, not at start-up (scripts/lint.ts SLOW_TO_LOAD).
-  const { open } = await import("node:fs/promises");
-  const fh = await open(path, "wx", 0o600);
   try {
-    for await (const chunk of decompressStream(store.openBlob(layer.digest)) as unknown as AsyncIterable<Uint8Array>) {
-      hash.update(chunk);
-      await fh.write(chunk);
-    }
+    for await (const chunk of decompressStream(store.openBlob(layer.digest)) as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
   } catch (err) {
     throw await store.blobs.explainReadFailure(err, layer.digest);
-  } finally {
-    await fh.close();
   }
   if (hash.digest() !== diffId) {
     throw new StoreError("E_BLOB_DIGEST_MISMATCH", `layer ${layer.digest} unpacks to ${hash.digest()}, but the image config says ${diffId}`);
   }
-  return { path, size: hash.size };
+  return hash.size;
 }
 
 function indexEntry(manifest: Descriptor, ref: string | undefined, refName: (ref: string) => string): Descriptor {
@@ -104,52 +100,47 @@ function indexEntry(manifest: Descriptor, ref: string | undefined, refName: (ref
  * repositories.
  */
 async function writeDockerArchive(store: Store, items: SaveItem[], w: TarWriter): Promise<void> {
-  const tmp = await store.tempDir("save");
-  try {
-    const written = new Map<Digest, number>();
-    const manifestJson: { Config: string; RepoTags: string[] | null; Layers: string[] }[] = [];
-    const repositories: Record<string, Record<string, string>> = {};
-    const index: ImageIndex = { schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: [] };
-    for (const { record, refs } of items) {
-      const layers: Descriptor[] = [];
-      for (const [i, diffId] of record.diffIds.entries()) {
-        if (!written.has(diffId)) {
-          const file = await unpackLayer(store, record.manifest.layers[i]!, diffId, tmp);
-          await w.file(`blobs/sha256/${digestHex(diffId)}`, file.path, file.size);
-          removeTree(file.path);
-          written.set(diffId, file.size);
-        }
-        layers.push({ mediaType: MEDIA_TYPE_OCI_LAYER, digest: diffId, size: written.get(diffId)! });
+  const written = new Map<Digest, number>();
+  const manifestJson: { Config: string; RepoTags: string[] | null; Layers: string[] }[] = [];
+  const repositories: Record<string, Record<string, string>> = {};
+  const index: ImageIndex = { schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: [] };
+  for (const { record, refs } of items) {
+    const layers: Descriptor[] = [];
+    for (const [i, diffId] of record.diffIds.entries()) {
+      if (!written.has(diffId)) {
+        const layer = record.manifest.layers[i]!;
+        const size = await layerSize(store, layer, diffId);
+        await w.stream(`blobs/sha256/${digestHex(diffId)}`, size, decompressStream(store.openBlob(layer.digest)));
+        written.set(diffId, size);
       }
-      const config = await store.blobs.read(record.manifest.config.digest);
-      await w.bytes(`blobs/sha256/${digestHex(record.manifest.config.digest)}`, config);
-      const manifest: Manifest = {
-        schemaVersion: 2,
-        mediaType: MEDIA_TYPE_OCI_MANIFEST,
-        config: { mediaType: MEDIA_TYPE_OCI_CONFIG, digest: record.manifest.config.digest, size: config.length },
-        layers,
-      };
-      const manifestBytes = JSON.stringify(manifest);
-      const mdesc: Descriptor = { mediaType: MEDIA_TYPE_OCI_MANIFEST, digest: sha256(manifestBytes), size: Buffer.byteLength(manifestBytes) };
-      await w.bytes(`blobs/sha256/${digestHex(mdesc.digest)}`, manifestBytes);
-      for (const ref of refs.length > 0 ? refs : [undefined]) index.manifests.push(indexEntry(mdesc, ref, (r) => parseReference(r).tag ?? r));
-      manifestJson.push({
-        Config: `blobs/sha256/${digestHex(record.manifest.config.digest)}`,
-        RepoTags: refs.length > 0 ? refs.map((r) => familiarName(parseReference(r))) : null,
-        Layers: layers.map((l) => `blobs/sha256/${digestHex(l.digest)}`),
-      });
-      const top = record.diffIds[record.diffIds.length - 1];
-      for (const r of refs.map((x) => parseReference(x))) {
-        if (top && r.tag) (repositories[familiarRepository(r)] ??= {})[r.tag] = digestHex(top);
-      }
+      layers.push({ mediaType: MEDIA_TYPE_OCI_LAYER, digest: diffId, size: written.get(diffId)! });
     }
-    await w.bytes("index.json", JSON.stringify(index));
-    await w.bytes("manifest.json", JSON.stringify(manifestJson));
-    await w.bytes("oci-layout", JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    if (Object.keys(repositories).length > 0) await w.bytes("repositories", JSON.stringify(repositories));
-  } finally {
-    removeTree(tmp);
+    const config = await store.blobs.read(record.manifest.config.digest);
+    await w.bytes(`blobs/sha256/${digestHex(record.manifest.config.digest)}`, config);
+    const manifest: Manifest = {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE_OCI_MANIFEST,
+      config: { mediaType: MEDIA_TYPE_OCI_CONFIG, digest: record.manifest.config.digest, size: config.length },
+      layers,
+    };
+    const manifestBytes = JSON.stringify(manifest);
+    const mdesc: Descriptor = { mediaType: MEDIA_TYPE_OCI_MANIFEST, digest: sha256(manifestBytes), size: Buffer.byteLength(manifestBytes) };
+    await w.bytes(`blobs/sha256/${digestHex(mdesc.digest)}`, manifestBytes);
+    for (const ref of refs.length > 0 ? refs : [undefined]) index.manifests.push(indexEntry(mdesc, ref, (r) => parseReference(r).tag ?? r));
+    manifestJson.push({
+      Config: `blobs/sha256/${digestHex(record.manifest.config.digest)}`,
+      RepoTags: refs.length > 0 ? refs.map((r) => familiarName(parseReference(r))) : null,
+      Layers: layers.map((l) => `blobs/sha256/${digestHex(l.digest)}`),
+    });
+    const top = record.diffIds[record.diffIds.length - 1];
+    for (const r of refs.map((x) => parseReference(x))) {
+      if (top && r.tag) (repositories[familiarRepository(r)] ??= {})[r.tag] = digestHex(top);
+    }
   }
+  await w.bytes("index.json", JSON.stringify(index));
+  await w.bytes("manifest.json", JSON.stringify(manifestJson));
+  await w.bytes("oci-layout", JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  if (Object.keys(repositories).length > 0) await w.bytes("repositories", JSON.stringify(repositories));
 }
 
 /** An OCI image layout archive with the store's blobs as they are (compressed layers, same digests). */
