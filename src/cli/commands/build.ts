@@ -1,17 +1,18 @@
 import { fstatSync, mkdtempSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand } from "citty";
-import { BuildError, UsageError } from "../../errors.ts";
+import { UsageError } from "../../errors.ts";
 import { BuildDb, CacheExecutor, ClassicProgress, parseBuildSecrets, parseCacheOption, prepareContext, RealExecutor, RegistryCache, runBuild, type BuildEvent, type Executor } from "../../build/index.ts";
-import { formatPlatform, type Digest, type Platform } from "../../image/index.ts";
-import type { RegistryOptions } from "../../registry/index.ts";
+import type { Digest } from "../../image/index.ts";
 import { parseShmSize, parseUlimits } from "../../sandbox/index.ts";
-import { removeTree, type Store } from "../../store/index.ts";
+import { removeTree } from "../../store/index.ts";
 import type { KilnArgDef } from "../flags.ts";
 import { logger } from "../logger.ts";
 import { parseBuildOutputs, toStdout, writeBuildOutputs } from "./_build-output.ts";
-import { publishBuild, type RegistryStore } from "./_build-publish.ts";
+import { publishBuild } from "./_build-publish.ts";
+import { lazyRegistryStore, pullForBuild } from "./_build-registry.ts";
 import { parseBuildVolumes } from "./_build-volume.ts";
+import { stopOnSignals } from "./_interrupt.ts";
 import { registryArgs, registryOptions } from "./_registry-args.ts";
 import { openStore, printOut, stdoutClosed } from "./_shared.ts";
 
@@ -180,34 +181,6 @@ export default defineCommand({
 });
 
 /**
- * ^C, SIGTERM or SIGHUP stop a build as they stop Docker's: the running
- * steps' containers are killed, no further step starts or commits, the temp
- * dirs go, and kiln exits 128+signal. Work that no container does (a pull,
- * hashing a large context) does not watch the signal: a second signal, or 5 s
- * without an end, exits at once, as a kiln without handlers would have.
- */
-function stopOnSignals(): { signal: AbortSignal } & Disposable {
-  const controller = new AbortController();
-  const signals = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
-  const handlers = Object.entries(signals).map(([name, n]) => {
-    const handler = () => {
-      const exitCode = 128 + n;
-      if (controller.signal.aborted) process.exit(exitCode);
-      controller.abort(new BuildError("E_INTERRUPTED", `build interrupted (${name})`, { exitCode }));
-      setTimeout(() => process.exit(exitCode), 5000).unref();
-    };
-    process.on(name, handler);
-    return [name, handler] as const;
-  });
-  return {
-    signal: controller.signal,
-    [Symbol.dispose]: () => {
-      for (const [name, handler] of handlers) process.off(name, handler);
-    },
-  };
-}
-
-/**
  * Is fd 1 a terminal? A character device with a tty major (4: ttyN, 5:
  * /dev/tty, 136–143: ptys) — without loading node:tty, which costs a fully
  * cached build a tenth of its time.
@@ -235,36 +208,4 @@ function readStdinOnce(): () => Promise<Uint8Array> {
     used = true;
     return new Uint8Array(await Bun.stdin.arrayBuffer());
   };
-}
-
-/** The store as the registry client sees it, made on first use (most builds never touch a registry). */
-function lazyRegistryStore(store: Store): RegistryStore & Disposable {
-  let made: Promise<import("./_registry-store.ts").StoreAdapter> | undefined;
-  let adapter: import("./_registry-store.ts").StoreAdapter | undefined;
-  return {
-    store,
-    adapter: () => (made ??= import("./_registry-store.ts").then(({ StoreAdapter }) => (adapter = new StoreAdapter(store)))),
-    [Symbol.dispose]: () => adapter?.[Symbol.dispose](),
-  };
-}
-
-const pulls = new Map<string, ReturnType<typeof pullOnce>>();
-
-/**
- * FROM an image that is not in the store: pull it like `kiln pull` (lazily
- * loaded: most builds never pull), once per build even when parallel stages
- * start FROM the same image.
- */
-function pullForBuild(rs: RegistryStore, ref: string, platform: Platform, opts: RegistryOptions) {
-  const key = `${ref}|${formatPlatform(platform)}`;
-  let p = pulls.get(key);
-  if (!p) pulls.set(key, (p = pullOnce(rs, ref, platform, opts)));
-  return p;
-}
-
-async function pullOnce(rs: RegistryStore, ref: string, platform: Platform, opts: RegistryOptions) {
-  const { pullImage } = await import("../../registry/index.ts");
-  logger.info(`pulling ${ref} (${formatPlatform(platform)})`);
-  const r = await pullImage(ref, await rs.adapter(), { ...opts, platform });
-  return rs.store.getImage(r.id);
 }
