@@ -10,6 +10,7 @@
  * whose mtime is within RACY_MS of the hashing is hashed again next time
  * (git's "racy clean" rule). Mode changes show in the signature itself.
  */
+import { existsSync } from "node:fs";
 import type { BuildDb } from "./build-db.ts";
 
 const RACY_MS = 1000;
@@ -76,4 +77,21 @@ export class HashCache {
       for (const r of rows) insert.run(...r);
     })();
   }
+}
+
+/**
+ * Forget the hashes of context dirs that no longer exist (a deleted checkout,
+ * a temp context of an older kiln): `kiln prune` calls it. Returns how many
+ * context dirs were forgotten.
+ */
+export function forgetMissingContexts(db: BuildDb): number {
+  const sqlite = db.get();
+  if (!sqlite) return 0;
+  const roots = (sqlite.query("SELECT DISTINCT root FROM hashes").all() as { root: string }[]).map((r) => r.root);
+  const gone = roots.filter((root) => !existsSync(root));
+  const forget = sqlite.prepare("DELETE FROM hashes WHERE root = ?");
+  sqlite.transaction(() => {
+    for (const root of gone) forget.run(root);
+  })();
+  return gone.length;
 }

@@ -4,6 +4,7 @@
 // loaded lazily there.
 export { runBuild, type BuildDeps, type BuildRequest } from "./builder.ts";
 export { BuildDb } from "./build-db.ts";
+export { forgetMissingContexts } from "./hash-cache.ts";
 export type { IgnoreMatcher } from "./context.ts";
 export type { BuildEvent, EventSink } from "./events.ts";
 export type { Executor } from "./executor.ts";

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { defineCommand } from "citty";
 import { imageUsers } from "./_containers.ts";
 import { humanSize } from "./_format.ts";
@@ -20,6 +22,13 @@ export default defineCommand({
       keepImages: () => imageUsers(store.root).keys(),
       onWait: () => logger.info("waiting for other kiln processes to finish with the store…"),
     });
+    // The build's stat-keyed hashes of context dirs that are gone (build.db is not the store's: opened only if it exists).
+    const buildDir = join(store.root, "build");
+    if (existsSync(join(buildDir, "build.db"))) {
+      const { BuildDb, forgetMissingContexts } = await import("../../build/index.ts");
+      using db = new BuildDb(buildDir);
+      logger.debug(`prune: hashes of ${forgetMissingContexts(db)} missing context dir(s) forgotten`);
+    }
     let out = "";
     if (report.deletedImages.length > 0) out += `Deleted Images:\n${report.deletedImages.map((id) => `deleted: ${id}\n`).join("")}\n`;
     if (args.all) out += `Deleted build cache objects: ${report.cacheEntries}\n\n`;

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { utimesSync } from "node:fs";
 import { BuildDb } from "../../../src/build/build-db.ts";
 import { BuildContext } from "../../../src/build/context.ts";
-import { HashCache } from "../../../src/build/hash-cache.ts";
+import { forgetMissingContexts, HashCache } from "../../../src/build/hash-cache.ts";
 import { DockerIgnore } from "../../../src/dockerfile/index.ts";
 import { tempDir } from "../../harness.ts";
 
@@ -82,6 +82,25 @@ describe("the build context", () => {
     const c = new BuildContext(ctx.path, undefined, cache);
     c.sourceHash(c.resolve("")!);
     expect(cache.hits).toBe(0);
+  });
+
+  test("prune forgets the hashes of context dirs that are gone, and only those", () => {
+    using kept = tempDir("ctx-kept", { f: "1" });
+    const gone = tempDir("ctx-gone", { f: "1" });
+    using store = tempDir("ctxdb");
+    age(kept.path, ["f"]);
+    age(gone.path, ["f"]);
+    using db = new BuildDb(store.path);
+    for (const dir of [kept.path, gone.path]) {
+      const c = new BuildContext(dir, undefined, new HashCache(db));
+      c.sourceHash(c.resolve("")!);
+      c.flushHashes();
+    }
+    gone[Symbol.dispose]();
+    const roots = () => (db.get()!.query("SELECT DISTINCT root FROM hashes ORDER BY root").all() as { root: string }[]).map((r) => r.root);
+    expect(roots()).toEqual([gone.path, kept.path].sort());
+    expect(forgetMissingContexts(db)).toBe(1);
+    expect(roots()).toEqual([kept.path]);
   });
 
   test("files modified just now are not persisted (racy), so a change in the same tick is never missed", () => {
