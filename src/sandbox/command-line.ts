@@ -76,3 +76,25 @@ export function parseVolume(spec: string, cwd: string): { source: string; target
   }
   return { source, target, readonly: options.includes("ro") };
 }
+
+/**
+ * `--security-opt` values kiln supports: only `seccomp=unconfined` (or
+ * Docker's older `seccomp:unconfined`), which turns the default filter off.
+ * Anything else (a profile file, apparmor=, label=, no-new-privileges) is
+ * refused rather than silently ignored. Returns whether seccomp is off.
+ */
+export function parseSecurityOpts(opts: string[]): { seccompUnconfined: boolean } {
+  let seccompUnconfined = false;
+  for (const opt of opts) {
+    const m = opt.match(/^([a-z-]+)[=:](.*)$/);
+    if (m?.[1] === "seccomp" && m[2] === "unconfined") {
+      seccompUnconfined = true;
+      continue;
+    }
+    throw new SandboxError("E_SANDBOX", `--security-opt ${opt} is not supported`, {
+      hint: "kiln supports --security-opt seccomp=unconfined only (no seccomp profile files, AppArmor, SELinux labels or no-new-privileges).",
+      exitCode: 125,
+    });
+  }
+  return { seccompUnconfined };
+}

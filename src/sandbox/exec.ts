@@ -46,8 +46,13 @@ function failExec(sys: Sys, message: string, code: number): never {
  * supplementary groups and gid, uid (after setuid nothing else may be
  * changed), and last the thread's capability sets (`capabilities` undefined:
  * privileged, left as they are).
+ * The seccomp filter goes in before all of these, as runc does without
+ * no_new_privs: installing one needs CAP_SYS_ADMIN (in our user namespace)
+ * or no_new_privs, and Docker does not set no_new_privs (it would stop
+ * setuid binaries and file capabilities). Nothing the filter refuses is
+ * called after it; it binds this thread only, the one that execs.
  */
-export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | undefined, onReady: () => void = () => {}, ulimits: Ulimit[] = [], capabilities?: number[]): never {
+export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | undefined, onReady: () => void = () => {}, ulimits: Ulimit[] = [], capabilities?: number[], seccomp?: Uint8Array): never {
   const user = resolveUser(proc.user, sys.readFile("/etc/passwd"), sys.readFile("/etc/group"));
   const env = processEnv(proc, user, hostname);
   const argv0 = proc.argv[0];
@@ -61,6 +66,7 @@ export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | unde
   if (proc.tty) sys.takeTerminal(0);
   // As late as possible: a low limit (data, nofile) must not trip up kiln itself before execve.
   applyUlimits(sys, ulimits);
+  if (seccomp) sys.installSeccompFilter(seccomp);
   if (capabilities) limitBoundingSet(sys, capabilities);
   try {
     sys.setgroups(user.groups);

@@ -75,6 +75,8 @@ const PR_CAPBSET_DROP = 24;
 const PR_CAP_AMBIENT = 47;
 const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 const EINVAL = 22;
+const PR_SET_SECCOMP = 22;
+const SECCOMP_MODE_FILTER = 2;
 const SYS_PIDFD_OPEN = 434;
 const SYS_PIDFD_GETFD = 438;
 
@@ -287,6 +289,12 @@ export class LibcSys extends NodeFileOps implements Sys {
     const data = new Uint32Array([...words.map((w) => Number(w & 0xffff_ffffn)), ...words.map((w) => Number(w >> 32n))]);
     const header = new Uint32Array([CAP_VERSION_3, 0]);
     check(this.l.syscall(SYS_CAPSET, BigInt(ptr(header)), BigInt(ptr(data)), 0n), "capset");
+  }
+
+  // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: the pointer at offset 8.
+  installSeccompFilter(program: Uint8Array): void {
+    const fprog = new BigUint64Array([BigInt(program.length / 8), BigInt(ptr(program))]);
+    check(this.l.prctl(PR_SET_SECCOMP, BigInt(SECCOMP_MODE_FILTER), BigInt(ptr(fprog)), 0n, 0n), "prctl PR_SET_SECCOMP");
   }
 
   resetSignals(): void {

@@ -11,6 +11,8 @@
 //   ulimits (setrlimit just before execve; limits.ts parses Docker's flags).
 // - ContainerSpec adds privileged, capAdd, capDrop: an exec container keeps
 //   Docker's default capabilities and masked /proc paths unless privileged.
+// - ContainerSpec adds seccompUnconfined: an exec container gets a default
+//   seccomp filter (seccomp.ts) unless privileged or seccompUnconfined.
 export type { ContainerSpec, ExecProcess, OpHandler, OpProcess } from "./spec.ts";
 export { DEFAULT_PATH } from "./spec.ts";
 export { resolveCapabilities, type CapabilityOptions } from "./capabilities.ts";
@@ -18,7 +20,7 @@ export { DEFAULT_SHM_SIZE, parseShmSize, parseUlimits, RLIMITS, type Ulimit, typ
 export { runContainer, type RunIO, type RunResult } from "./container.ts";
 export { runInit } from "./init.ts";
 export { ensureUserNamespace } from "./rootless.ts";
-export { mergeEnv, parseEnvFile, parseVolume, resolveCommand } from "./command-line.ts";
+export { mergeEnv, parseEnvFile, parseSecurityOpts, parseVolume, resolveCommand } from "./command-line.ts";
 export { ContainerStore, randomName, type ContainerConfig, type ContainerRecord, type ContainerState } from "./records.ts";
 export { removeContainer, runMonitor, runRecorded, startDetached, stopContainer } from "./lifecycle.ts";
 export { readLog, writeAll, type LogCursor, type LogStream } from "./container-log.ts";

@@ -7,6 +7,7 @@ import { join, posix } from "node:path";
 import { SandboxError } from "../errors.ts";
 import { isRealRoot } from "../util/userns.ts";
 import { resolveCapabilities } from "./capabilities.ts";
+import { seccompArch } from "./seccomp.ts";
 import { etcFiles } from "./etc-files.ts";
 import type { ContainerSpec, InitLayerEntry, InitSpec, OverlaySpec, ScratchSpec } from "./spec.ts";
 
@@ -109,6 +110,7 @@ export function prepareInit(spec: ContainerSpec, runtime: string): InitSpec {
   });
 
   const caps = spec.process.kind === "exec" ? resolveCapabilities(spec) : "all";
+  const arch = seccompArch(process.arch);
   const init: InitSpec = {
     statusFd: STATUS_FD,
     merged,
@@ -124,6 +126,7 @@ export function prepareInit(spec: ContainerSpec, runtime: string): InitSpec {
     ulimits: spec.ulimits,
     ...(spec.privileged ? { privileged: true } : {}),
     ...(caps !== "all" ? { capabilities: caps } : {}),
+    ...(caps !== "all" && !spec.seccompUnconfined && arch ? { seccomp: arch } : {}),
   };
   writeFileSync(join(runtime, "spec.json"), JSON.stringify(init));
   return init;

@@ -2,6 +2,7 @@
 // kiln's init receives inside the namespaces (InitSpec: the container spec with
 // every host-side decision already taken, so the init only executes it).
 import type { Ulimit } from "./limits.ts";
+import type { SeccompArch } from "./seccomp.ts";
 
 /** A process to exec in the container. */
 export interface ExecProcess {
@@ -44,6 +45,8 @@ export interface ContainerSpec {
   /** Docker's --cap-add / --cap-drop on its default set (names with or without CAP_, any case, ALL). */
   capAdd?: string[];
   capDrop?: string[];
+  /** Docker's --security-opt seccomp=unconfined: no seccomp filter (privileged has none either). */
+  seccompUnconfined?: boolean;
 }
 
 /**
@@ -113,6 +116,8 @@ export interface InitSpec {
   privileged?: boolean;
   /** Exec only, unless privileged: the capability numbers the process keeps (capabilities.ts). */
   capabilities?: number[];
+  /** Exec only: install the default seccomp filter for this architecture and `capabilities` (seccomp.ts). */
+  seccomp?: SeccompArch;
 }
 
 /** What the init reports on the status channel, one JSON object per line. */

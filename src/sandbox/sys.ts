@@ -78,6 +78,8 @@ export interface Sys {
   getCapabilities(): CapabilitySets;
   /** capset(2) of this thread (only lowering needs no privilege). */
   setCapabilities(sets: CapabilitySets): void;
+  /** prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) with a classic BPF program (struct sock_filter bytes), this thread only. */
+  installSeccompFilter(program: Uint8Array): void;
   /** SIGPIPE and SIGXFSZ back to their defaults: Bun ignores them, and ignored signals survive execve. */
   resetSignals(): void;
   /** Replace this process; returns only by throwing. */

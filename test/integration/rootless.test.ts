@@ -23,6 +23,7 @@ import {
   type Mode,
 } from "./sandbox-cases.ts";
 import { privilegeCases } from "./sandbox-privilege-cases.ts";
+import { seccompCases } from "./seccomp-probe.ts";
 
 const skip = skipReason(
   !isRoot || !canUnshareUser || !ALPINE || !hasCommand("useradd") || !hasCommand("newuidmap") || !hasCommand("setpriv"),
@@ -70,7 +71,7 @@ for (const mode of ["rootless", "rootless-root-only"] as Mode[]) {
 
     const dir = () => join(t.path, "work");
 
-    for (const c of [...containerCases(expect), ...privilegeCases(expect)]) {
+    for (const c of [...containerCases(expect), ...privilegeCases(expect), ...seccompCases(expect)]) {
       if (c.skip?.includes(mode)) continue;
       test(c.name, async () => {
         const spec = containerSpec(dir(), lowers, c.argv, c.over?.({ dir: dir() }) ?? {}, user);

@@ -18,6 +18,7 @@ import {
   waitForOutput,
 } from "./sandbox-cases.ts";
 import { privilegeCases } from "./sandbox-privilege-cases.ts";
+import { seccompCases } from "./seccomp-probe.ts";
 
 const skip = skipReason(!isRoot || !canUnshare || !ALPINE, "sandbox-run needs root, unshare and the shared Alpine minirootfs");
 
@@ -30,7 +31,7 @@ describe.skipIf(skip)("containers as root", () => {
   });
   afterAll(() => t[Symbol.dispose]());
 
-  for (const c of [...containerCases(expect), ...privilegeCases(expect)]) {
+  for (const c of [...containerCases(expect), ...privilegeCases(expect), ...seccompCases(expect)]) {
     test(c.name, async () => {
       const over = c.over?.({ dir: t.path }) ?? {};
       const spec = containerSpec(t.path, lowers, c.argv, over);

@@ -7,6 +7,7 @@ import {
   ContainerStore,
   mergeEnv,
   parseEnvFile,
+  parseSecurityOpts,
   parseShmSize,
   parseUlimits,
   parseVolume,
@@ -39,7 +40,8 @@ const args = {
   ulimit: { type: "string", multiple: true, description: "Ulimit options (NAME=SOFT[:HARD], e.g. nofile=1024:2048)", valueHint: "ulimit" },
   "cap-add": { type: "string", multiple: true, description: "Add Linux capabilities (e.g. NET_ADMIN, ALL)", valueHint: "list" },
   "cap-drop": { type: "string", multiple: true, description: "Drop Linux capabilities (e.g. CHOWN, ALL)", valueHint: "list" },
-  privileged: { type: "boolean", description: "Give extended privileges to this container (all capabilities, no masked /proc paths)" },
+  privileged: { type: "boolean", description: "Give extended privileges to this container (all capabilities, no masked /proc paths, no seccomp filter)" },
+  "security-opt": { type: "string", multiple: true, description: "Security Options (only seccomp=unconfined)", valueHint: "list" },
   image: { type: "positional", description: "Image to run" },
   command: { type: "positional", rest: true, required: false, description: "Command and arguments" },
 } as const satisfies Record<string, KilnArgDef>;
@@ -73,9 +75,11 @@ export default defineCommand({
     const shmSize = a["shm-size"] === undefined ? undefined : parseShmSize(String(a["shm-size"]));
     const ulimits = parseUlimits(list(a.ulimit));
     const security = { privileged: a.privileged === true, capAdd: list(a["cap-add"]), capDrop: list(a["cap-drop"]) };
+    let seccompUnconfined: boolean;
     // Unknown names are refused before anything is set up, as `docker run` does (status 125).
     try {
       resolveCapabilities(security);
+      ({ seccompUnconfined } = parseSecurityOpts(list(a["security-opt"])));
     } catch (err) {
       throw as125(err);
     }
@@ -113,6 +117,7 @@ export default defineCommand({
         ...(security.privileged ? { privileged: true } : {}),
         ...(security.capAdd.length > 0 ? { capAdd: security.capAdd } : {}),
         ...(security.capDrop.length > 0 ? { capDrop: security.capDrop } : {}),
+        ...(seccompUnconfined ? { seccompUnconfined: true } : {}),
       };
       const rec = containers.create({
         id,

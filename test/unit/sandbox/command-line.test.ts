@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mergeEnv, parseEnvFile, parseVolume, resolveCommand } from "../../../src/sandbox/command-line.ts";
+import { mergeEnv, parseEnvFile, parseSecurityOpts, parseVolume, resolveCommand } from "../../../src/sandbox/command-line.ts";
 
 describe("ENTRYPOINT and CMD, as docker run combines them", () => {
   const exec = { entrypoint: ["/ep", "-x"], cmd: ["c1", "c2"] };
@@ -57,4 +57,15 @@ describe("-v", () => {
     ["no target", "/h", "invalid volume specification"],
   ];
   for (const [name, spec, msg] of bad) test(`error: ${name}`, () => expect(() => parseVolume(spec, "/")).toThrow(msg));
+});
+
+describe("parseSecurityOpts (--security-opt)", () => {
+  const rows: [string, string[], boolean][] = [
+    ["none given", [], false],
+    ["seccomp=unconfined", ["seccomp=unconfined"], true],
+    ["Docker's older seccomp:unconfined", ["seccomp:unconfined"], true],
+  ];
+  for (const [name, opts, want] of rows) test(name, () => expect(parseSecurityOpts(opts)).toEqual({ seccompUnconfined: want }));
+  const bad = ["seccomp=/etc/profile.json", "apparmor=unconfined", "no-new-privileges", "label=disable", "seccomp"];
+  for (const opt of bad) test(`error: ${opt} is not supported`, () => expect(() => parseSecurityOpts([opt])).toThrow(`--security-opt ${opt} is not supported`));
 });

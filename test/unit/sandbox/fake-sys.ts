@@ -132,6 +132,9 @@ export class FakeSys implements Sys {
     this.call(`capset eff=${sets.effective.toString(16)} prm=${sets.permitted.toString(16)} inh=${sets.inheritable.toString(16)}`, "capset");
     this.caps = { ...sets };
   }
+  installSeccompFilter(program: Uint8Array): void {
+    this.call(`seccomp ${program.length / 8} insns`, "seccomp");
+  }
   resetSignals(): void {
     this.call("resetSignals", "resetSignals");
   }

@@ -137,6 +137,13 @@ describe("container init sequence (fake Sys)", () => {
     ["capabilities: a non-root user ends with empty sets", { capabilities: [0, 1, 7] }, { user: "nobody" }, (sys) => {
       expect(sys.calls[at(sys, "capset")]).toBe("capset eff=0 prm=0 inh=0");
     }],
+    ["seccomp: the filter goes in after the ulimits, before the bounding set and the credentials", { capabilities: [0, 1, 7], seccomp: "x86_64", ulimits: [{ name: "nofile", soft: 1024, hard: 2048 }] }, { user: "nobody" }, (sys) => {
+      expect(at(sys, "seccomp")).toBeGreaterThan(at(sys, "setrlimit 7"));
+      expect(at(sys, "seccomp")).toBeLessThan(at(sys, "capbsetDrop"));
+      expect(at(sys, "seccomp")).toBeLessThan(at(sys, "setuid"));
+      expect(sys.calls.filter((c) => c.startsWith("seccomp")).length).toBe(1);
+    }],
+    ["seccomp: none without the spec's seccomp (privileged, unconfined)", { privileged: true }, {}, (sys) => expect(at(sys, "seccomp")).toBe(-1)],
     ["privileged (no capability list): no capability call", { privileged: true }, {}, (sys) => {
       expect(sys.calls.some((c) => /^(capbsetDrop|capset|clearAmbient)/.test(c))).toBe(false);
     }],
