@@ -29,6 +29,11 @@ const succeeding: [string, string, () => Expect][] = [
     () => ({ "/masked": { content: "0\n" }, "/sysctl": { content: "read-only\n" } }),
   ],
   [
+    "RUN has a seccomp filter (Seccomp: 2, unshare refused); RUN --security=insecure none",
+    "RUN grep '^Seccomp:' /proc/self/status | tr -d ' \\t' > /seccomp && (unshare -r true 2>/dev/null || echo refused > /unshare)\nRUN --security=insecure grep '^Seccomp:' /proc/self/status | tr -d ' \\t' > /insecure",
+    () => ({ "/seccomp": { content: "Seccomp:2\n" }, "/unshare": { content: "refused\n" }, "/insecure": { content: "Seccomp:0\n" } }),
+  ],
+  [
     "RUN --security=insecure with --allow: every capability, network admin and mounts work",
     "RUN --security=insecure --network=none grep '^CapEff' /proc/self/status | tr -d ' \\t' > /caps && ip link set lo mtu 1500 && mount -t tmpfs t /mnt && echo ok > /ok",
     () => ({ "/caps": { content: `CapEff:${ownBounding()}\n` }, "/ok": { content: "ok\n" } }),

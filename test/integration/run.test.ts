@@ -45,6 +45,9 @@ describe.skipIf(skip)("kiln run", () => {
     ["--cap-drop ALL --cap-add net_raw", ["run", "--rm", "--cap-drop", "ALL", "--cap-add", "net_raw", "alpine:3.20", "grep", "CapEff", "/proc/self/status"], { stdout: "CapEff:\t0000000000002000\n", exitCode: 0 }],
     ["--cap-add CAP_SYS_ADMIN --cap-drop chown", ["run", "--rm", "--cap-add", "CAP_SYS_ADMIN", "--cap-drop", "chown", "alpine:3.20", "grep", "CapEff", "/proc/self/status"], { stdout: "CapEff:\t00000000a82425fa\n", exitCode: 0 }],
     ["--privileged", ["run", "--rm", "--privileged", "alpine:3.20", "grep", "CapEff", "/proc/self/status"], { stdout: `CapEff:\t${readFileSync("/proc/self/status", "utf8").match(/^CapBnd:\s*(\w+)/m)![1]}\n`, exitCode: 0 }],
+    ["a seccomp filter by default (Seccomp: 2, as docker run)", ["run", "--rm", "alpine:3.20", "grep", "^Seccomp:", "/proc/self/status"], { stdout: "Seccomp:\t2\n", exitCode: 0 }],
+    ["--security-opt seccomp=unconfined: no filter", ["run", "--rm", "--security-opt", "seccomp=unconfined", "alpine:3.20", "grep", "^Seccomp:", "/proc/self/status"], { stdout: "Seccomp:\t0\n", exitCode: 0 }],
+    ["--security-opt apparmor=…: not supported (status 125)", ["run", "--rm", "--security-opt", "apparmor=unconfined", "alpine:3.20", "true"], { stderr: /--security-opt apparmor=unconfined is not supported/, exitCode: 125 }],
     ["an unknown capability (Docker's message and status)", ["run", "--rm", "--cap-add", "FOO", "alpine:3.20", "true"], { stderr: /invalid CapAdd: unknown capability: "CAP_FOO"/, exitCode: 125 }],
     ["image not found (no registry reachable)", ["run", "--rm", "localhost:1/none:x"], { stderr: /Unable to find image 'localhost:1\/none:x' locally/, exitCode: 125 }],
   ];
