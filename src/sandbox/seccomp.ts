@@ -13,8 +13,11 @@ import { CAPABILITIES, type CapabilityName } from "./capabilities.ts";
 
 export type SeccompArch = "x86_64" | "aarch64";
 
+/** A system call ABI the filter knows: the host's, and i386 (32-bit programs) on x86_64. */
+export type SeccompAbi = SeccompArch | "i386";
+
 /** AUDIT_ARCH_* (include/uapi/linux/audit.h): seccomp_data.arch. */
-export const AUDIT_ARCH: Record<SeccompArch, number> = { x86_64: 0xc000003e, aarch64: 0xc00000b7 };
+export const AUDIT_ARCH: Record<SeccompAbi, number> = { x86_64: 0xc000003e, i386: 0x40000003, aarch64: 0xc00000b7 };
 
 /** The filter's answers (include/uapi/linux/seccomp.h). */
 export const SECCOMP_RET_KILL_PROCESS = 0x8000_0000;
@@ -30,67 +33,76 @@ export const CLONE_NAMESPACE_FLAGS = 0x7e02_0000;
 /** The personality(2) values moby allows: PER_LINUX, PER_LINUX32, UNAME26 (alone or with PER_LINUX32), and the query. */
 export const ALLOWED_PERSONALITIES = [0x0, 0x8, 0x20000, 0x20008, 0xffff_ffff] as const;
 
-/** [name, x86_64 number, aarch64 number (null: none), capabilities that allow it ([]: never), special rule]. */
-type Row = [name: string, x86_64: number | null, aarch64: number | null, caps: CapabilityName[], rule?: "clone" | "clone3" | "personality"];
+/** [name, x86_64, i386, aarch64 number (null: none), capabilities that allow it ([]: never), special rule]. */
+type Row = [name: string, x86_64: number | null, i386: number | null, aarch64: number | null, caps: CapabilityName[], rule?: "clone" | "clone3" | "personality"];
 
-// Numbers from asm/unistd_64.h and asm-generic/unistd.h (checked against the
+/** The column of each ABI in a Row. */
+export const ABI_COLUMN: Record<SeccompAbi, 1 | 2 | 3> = { x86_64: 1, i386: 2, aarch64: 3 };
+
+// Numbers from asm/unistd_64.h, asm/unistd_32.h and asm-generic/unistd.h (checked against the
 // host's headers by test/unit/sandbox/seccomp.test.ts when they are installed).
 export const SECCOMP_RULES: readonly Row[] = [
-  ["acct", 163, 89, ["SYS_PACCT"]],
-  ["add_key", 248, 217, []],
-  ["keyctl", 250, 219, []],
-  ["request_key", 249, 218, []],
-  ["bpf", 321, 280, ["SYS_ADMIN", "BPF"]],
-  ["perf_event_open", 298, 241, ["SYS_ADMIN", "PERFMON"]],
-  ["clock_adjtime", 305, 266, ["SYS_TIME"]],
-  ["clock_settime", 227, 112, ["SYS_TIME"]],
-  ["settimeofday", 164, 170, ["SYS_TIME"]],
-  ["create_module", 174, null, []],
-  ["get_kernel_syms", 177, null, []],
-  ["query_module", 178, null, []],
-  ["init_module", 175, 105, ["SYS_MODULE"]],
-  ["finit_module", 313, 273, ["SYS_MODULE"]],
-  ["delete_module", 176, 106, ["SYS_MODULE"]],
-  ["kexec_load", 246, 104, ["SYS_BOOT"]],
-  ["kexec_file_load", 320, 294, ["SYS_BOOT"]],
-  ["reboot", 169, 142, ["SYS_BOOT"]],
-  ["lookup_dcookie", 212, 18, ["SYS_ADMIN"]],
-  ["mount", 165, 40, ["SYS_ADMIN"]],
-  ["umount2", 166, 39, ["SYS_ADMIN"]],
-  ["pivot_root", 155, 41, ["SYS_ADMIN"]],
-  ["open_tree", 428, 428, ["SYS_ADMIN"]],
-  ["move_mount", 429, 429, ["SYS_ADMIN"]],
-  ["fsopen", 430, 430, ["SYS_ADMIN"]],
-  ["fsconfig", 431, 431, ["SYS_ADMIN"]],
-  ["fsmount", 432, 432, ["SYS_ADMIN"]],
-  ["fspick", 433, 433, ["SYS_ADMIN"]],
-  ["mount_setattr", 442, 442, ["SYS_ADMIN"]],
-  ["quotactl", 179, 60, ["SYS_ADMIN"]],
-  ["quotactl_fd", 443, 443, ["SYS_ADMIN"]],
-  ["fanotify_init", 300, 262, ["SYS_ADMIN"]],
-  ["setns", 308, 268, ["SYS_ADMIN"]],
-  ["unshare", 272, 97, ["SYS_ADMIN"]],
-  ["clone", 56, 220, ["SYS_ADMIN"], "clone"],
-  ["clone3", 435, 435, ["SYS_ADMIN"], "clone3"],
-  ["name_to_handle_at", 303, 264, ["SYS_ADMIN", "DAC_READ_SEARCH"]],
-  ["open_by_handle_at", 304, 265, ["DAC_READ_SEARCH"]],
-  ["nfsservctl", 180, 42, []],
-  ["swapon", 167, 224, []],
-  ["swapoff", 168, 225, []],
-  ["sysfs", 139, null, []],
-  ["_sysctl", 156, null, []],
-  ["uselib", 134, null, []],
-  ["ustat", 136, null, []],
-  ["userfaultfd", 323, 282, []],
-  ["iopl", 172, null, ["SYS_RAWIO"]],
-  ["ioperm", 173, null, ["SYS_RAWIO"]],
-  ["personality", 135, 92, [], "personality"],
-  ["io_uring_setup", 425, 425, []],
-  ["io_uring_enter", 426, 426, []],
-  ["io_uring_register", 427, 427, []],
-  ["kcmp", 312, 272, ["SYS_PTRACE"]],
-  ["process_vm_readv", 310, 270, ["SYS_PTRACE"]],
-  ["process_vm_writev", 311, 271, ["SYS_PTRACE"]],
+  ["acct", 163, 51, 89, ["SYS_PACCT"]],
+  ["add_key", 248, 286, 217, []],
+  ["keyctl", 250, 288, 219, []],
+  ["request_key", 249, 287, 218, []],
+  ["bpf", 321, 357, 280, ["SYS_ADMIN", "BPF"]],
+  ["perf_event_open", 298, 336, 241, ["SYS_ADMIN", "PERFMON"]],
+  ["clock_adjtime", 305, 343, 266, ["SYS_TIME"]],
+  ["clock_settime", 227, 264, 112, ["SYS_TIME"]],
+  ["settimeofday", 164, 79, 170, ["SYS_TIME"]],
+  ["stime", null, 25, null, ["SYS_TIME"]],
+  ["clock_settime64", null, 404, null, ["SYS_TIME"]],
+  ["clock_adjtime64", null, 405, null, ["SYS_TIME"]],
+  ["create_module", 174, 127, null, []],
+  ["get_kernel_syms", 177, 130, null, []],
+  ["query_module", 178, 167, null, []],
+  ["init_module", 175, 128, 105, ["SYS_MODULE"]],
+  ["finit_module", 313, 350, 273, ["SYS_MODULE"]],
+  ["delete_module", 176, 129, 106, ["SYS_MODULE"]],
+  ["kexec_load", 246, 283, 104, ["SYS_BOOT"]],
+  ["kexec_file_load", 320, null, 294, ["SYS_BOOT"]],
+  ["reboot", 169, 88, 142, ["SYS_BOOT"]],
+  ["lookup_dcookie", 212, 253, 18, ["SYS_ADMIN"]],
+  ["mount", 165, 21, 40, ["SYS_ADMIN"]],
+  ["umount", null, 22, null, ["SYS_ADMIN"]],
+  ["umount2", 166, 52, 39, ["SYS_ADMIN"]],
+  ["pivot_root", 155, 217, 41, ["SYS_ADMIN"]],
+  ["open_tree", 428, 428, 428, ["SYS_ADMIN"]],
+  ["move_mount", 429, 429, 429, ["SYS_ADMIN"]],
+  ["fsopen", 430, 430, 430, ["SYS_ADMIN"]],
+  ["fsconfig", 431, 431, 431, ["SYS_ADMIN"]],
+  ["fsmount", 432, 432, 432, ["SYS_ADMIN"]],
+  ["fspick", 433, 433, 433, ["SYS_ADMIN"]],
+  ["mount_setattr", 442, 442, 442, ["SYS_ADMIN"]],
+  ["quotactl", 179, 131, 60, ["SYS_ADMIN"]],
+  ["quotactl_fd", 443, 443, 443, ["SYS_ADMIN"]],
+  ["fanotify_init", 300, 338, 262, ["SYS_ADMIN"]],
+  ["setns", 308, 346, 268, ["SYS_ADMIN"]],
+  ["unshare", 272, 310, 97, ["SYS_ADMIN"]],
+  ["clone", 56, 120, 220, ["SYS_ADMIN"], "clone"],
+  ["clone3", 435, 435, 435, ["SYS_ADMIN"], "clone3"],
+  ["name_to_handle_at", 303, 341, 264, ["SYS_ADMIN", "DAC_READ_SEARCH"]],
+  ["open_by_handle_at", 304, 342, 265, ["DAC_READ_SEARCH"]],
+  ["nfsservctl", 180, 169, 42, []],
+  ["swapon", 167, 87, 224, []],
+  ["swapoff", 168, 115, 225, []],
+  ["sysfs", 139, 135, null, []],
+  ["_sysctl", 156, 149, null, []],
+  ["uselib", 134, 86, null, []],
+  ["ustat", 136, 62, null, []],
+  ["userfaultfd", 323, 374, 282, []],
+  ["vm86", null, 166, null, []],
+  ["vm86old", null, 113, null, []],
+  ["iopl", 172, 110, null, ["SYS_RAWIO"]],
+  ["ioperm", 173, 101, null, ["SYS_RAWIO"]],
+  ["personality", 135, 136, 92, [], "personality"],
+  ["io_uring_setup", 425, 425, 425, []],
+  ["io_uring_enter", 426, 426, 426, []],
+  ["io_uring_register", 427, 427, 427, []],
+  ["kcmp", 312, 349, 272, ["SYS_PTRACE"]],
+  ["process_vm_readv", 310, 347, 270, ["SYS_PTRACE"]],
+  ["process_vm_writev", 311, 348, 271, ["SYS_PTRACE"]],
 ];
 
 /** The filter's architecture for Node's process.arch; undefined: kiln has no table for it. */
@@ -144,26 +156,41 @@ class Program {
 /** The rules left for a container with these capability numbers: a rule one of them opens is dropped. */
 export function activeRules(capabilities: readonly number[]): Row[] {
   const held = new Set(capabilities.map((c) => CAPABILITIES[c]));
-  return SECCOMP_RULES.filter(([, , , caps]) => !caps.some((c) => held.has(c)));
+  return SECCOMP_RULES.filter(([, , , , caps]) => !caps.some((c) => held.has(c)));
+}
+
+/** One ABI's rules: the comparisons of the call number, then allow. */
+function abiSection(p: Program, abi: SeccompAbi, rules: Row[]): void {
+  p.op(LD_W_ABS, OFF_NR);
+  if (abi === "x86_64") p.op(JGE_K, X32_SYSCALL_BIT, "high");
+  for (const row of rules) {
+    const nr = row[ABI_COLUMN[abi]];
+    if (nr === null) continue;
+    const rule = row[5];
+    p.op(JEQ_K, nr, rule === "clone" ? "clone" : rule === "personality" ? "personality" : rule === "clone3" ? "enosys" : "eperm");
+  }
+  p.op(RET_K, SECCOMP_RET_ALLOW);
 }
 
 /**
  * The default filter for a container keeping `capabilities` (numbers), as
- * struct sock_filter bytes. Another architecture than `arch` (a 32-bit
- * binary) is killed: its system call numbers mean other calls.
+ * struct sock_filter bytes. On x86_64, 32-bit (i386) programs get the same
+ * rules with their own numbers, as in Docker; any other ABI (arm32 on
+ * aarch64) is killed: its numbers mean other calls.
  */
 export function seccompProgram(arch: SeccompArch, capabilities: readonly number[]): Uint8Array {
+  const rules = activeRules(capabilities);
   const p = new Program();
   p.op(LD_W_ABS, OFF_ARCH);
-  p.op(JEQ_K, AUDIT_ARCH[arch], 0, "kill");
-  p.op(LD_W_ABS, OFF_NR);
-  p.op(JGE_K, X32_SYSCALL_BIT, "high");
-  for (const [, x86, arm, , rule] of activeRules(capabilities)) {
-    const nr = arch === "x86_64" ? x86 : arm;
-    if (nr === null) continue;
-    p.op(JEQ_K, nr, rule === "clone" ? "clone" : rule === "personality" ? "personality" : rule === "clone3" ? "enosys" : "eperm");
+  p.op(JEQ_K, AUDIT_ARCH[arch], 0, "other-abi");
+  abiSection(p, arch, rules);
+  p.label("other-abi");
+  if (arch === "x86_64") {
+    p.op(JEQ_K, AUDIT_ARCH.i386, 0, "kill");
+    abiSection(p, "i386", rules);
+  } else {
+    p.op(RET_K, SECCOMP_RET_KILL_PROCESS);
   }
-  p.op(RET_K, SECCOMP_RET_ALLOW);
   // personality(2): only moby's values, the whole 64-bit argument compared.
   p.label("personality");
   p.op(LD_W_ABS, OFF_ARG0_HI);

@@ -11,8 +11,10 @@
 // mount; ENOSYS for clone3), but two: io_uring_setup=ok (moby blocks io_uring
 // only since 25.0) and x32-getpid=ENOSYS (its profile allows the x32 ABI,
 // which this kernel lacks; kiln refuses x32 outright). seccomp=unconfined and
-// --cap-add SYS_ADMIN gave what the cases below expect of kiln.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+// --cap-add SYS_ADMIN gave what the cases below expect of kiln, and the i386
+// probe printed the same three lines under Docker.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ContainerSpec } from "../../src/sandbox/index.ts";
 import { hasCommand } from "../harness.ts";
@@ -44,6 +46,27 @@ int main(void) {
 }
 `;
 
+// The same for a 32-bit (i386) program: no libc needed (-nostdlib, int $0x80),
+// so it builds wherever cc has -m32, even without a 32-bit libc.
+const PROBE32_C = `static long sys(long n, long a, long b, long c) {
+  long r;
+  __asm__ volatile("int $0x80" : "=a"(r) : "a"(n), "b"(a), "c"(b), "d"(c) : "memory");
+  return r;
+}
+static void out(const char *s) { int n = 0; while (s[n]) n++; sys(4, 1, (long)s, n); }
+static void show(const char *name, long rc) {
+  out(name);
+  out(rc >= 0 ? "=ok\\n" : rc == -1 ? "=EPERM\\n" : rc == -38 ? "=ENOSYS\\n" : "=other\\n");
+}
+void _start(void) {
+  show("keyctl", sys(288, 0, -3, 0));
+  show("unshare-user", sys(310, 0x10000000, 0, 0));
+  show("getpid", sys(20, 0, 0, 0));
+  sys(1, 0, 0, 0);
+}
+`;
+const CC32 = ["cc", "-m32", "-static", "-nostdlib", "-ffreestanding", "-fno-pic", "-fno-stack-protector", "-O1"];
+
 /** What Docker's default profile (and kiln's) answers. */
 export const PROBE_DEFAULT = [
   "keyctl=EPERM", "add_key=EPERM", "unshare-user=EPERM", "clone3=ENOSYS", "io_uring_setup=EPERM",
@@ -59,8 +82,23 @@ function probeMount(dir: string): Partial<ContainerSpec> {
     writeFileSync(join(probeDir, "probe.c"), PROBE_C);
     const r = Bun.spawnSync(["cc", "-static", "-O2", "-o", bin, join(probeDir, "probe.c")], { stderr: "pipe" });
     if (r.exitCode !== 0) throw new Error(`cc -static failed: ${r.stderr.toString()}`);
+    if (process.arch === "x64") {
+      writeFileSync(join(probeDir, "probe32.c"), PROBE32_C);
+      Bun.spawnSync([...CC32, "-o", join(probeDir, "probe32"), join(probeDir, "probe32.c")]);
+    }
   }
   return { mounts: [{ source: probeDir, target: "/probe", readonly: true }] };
+}
+
+/** Whether `cc -m32` links a freestanding program here (gcc with the i386 target, binutils' elf_i386). */
+function canBuild32(): boolean {
+  const dir = mkdtempSync(join(tmpdir(), "kiln-probe32-"));
+  try {
+    writeFileSync(join(dir, "p.c"), PROBE32_C);
+    return Bun.spawnSync([...CC32, "-o", join(dir, "p"), join(dir, "p.c")], { stderr: "pipe" }).exitCode === 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const SECCOMP_STATUS = ["grep", "^Seccomp:", "/proc/self/status"];
@@ -105,8 +143,20 @@ export function seccompCases(expect: typeof import("bun:test").expect): Case[] {
     console.log("seccomp probe cases skipped: no C compiler (cc) to build the static probe");
     return cases;
   }
+  const probe32 = process.arch === "x64" && canBuild32();
+  if (!probe32) console.log("seccomp i386 probe case skipped: cc cannot build a 32-bit x86 program here (or the host is not x86_64)");
   return [
     ...cases,
+    ...(probe32
+      ? [
+          {
+            name: "seccomp probe: a 32-bit (i386) program runs, with the same refusals in its own numbers",
+            argv: ["/probe/probe32"],
+            over: ({ dir }: { dir: string }) => probeMount(dir),
+            check: (r: { exitCode: number; stdout: string }) => expect([r.exitCode, r.stdout]).toEqual([0, "keyctl=EPERM\nunshare-user=EPERM\ngetpid=ok\n"]),
+          },
+        ]
+      : []),
     {
       name: "seccomp probe: keyctl, add_key, userns, clone3, io_uring, personality, x32 answer as in Docker",
       argv: ["/probe/probe"],

@@ -12,6 +12,8 @@ import {
   SECCOMP_RULES,
   seccompArch,
   seccompProgram,
+  ABI_COLUMN,
+  type SeccompAbi,
   type SeccompArch,
 } from "../../../src/sandbox/seccomp.ts";
 
@@ -105,7 +107,15 @@ const rows: Row[] = [
   ["an x32 call (nr | 0x40000000) is refused", X, DEFAULT, { nr: 0x40000000 | 0 }, EPERM],
   ["an x32 keyctl is refused too", X, DEFAULT, { nr: 0x40000000 | 250 }, EPERM],
   ["nr -1 (a call a tracer skipped) is allowed", X, DEFAULT, { nr: -1 }, ALLOW],
-  ["an i386 call is killed", X, DEFAULT, { arch: 0x40000003, nr: 1 }, KILL],
+  ["i386: getpid (20) is allowed", X, DEFAULT, { arch: AUDIT_ARCH.i386, nr: 20 }, ALLOW],
+  ["i386: mount (21) is refused", X, DEFAULT, { arch: AUDIT_ARCH.i386, nr: 21 }, EPERM],
+  ["i386: keyctl (288) is refused", X, DEFAULT, { arch: AUDIT_ARCH.i386, nr: 288 }, EPERM],
+  ["i386: clone (120) with CLONE_NEWUSER is refused, fork is allowed", X, DEFAULT, { arch: AUDIT_ARCH.i386, nr: 120, args: [0x10000000n] }, EPERM],
+  ["i386: clone (120) for fork is allowed", X, DEFAULT, { arch: AUDIT_ARCH.i386, nr: 120, args: [17n] }, ALLOW],
+  ["i386: clock_settime64 (404) is refused", X, DEFAULT, { arch: AUDIT_ARCH.i386, nr: 404 }, EPERM],
+  ["i386: vm86 (166) is refused even with every capability", X, resolveCapabilities({ capAdd: ["ALL"] }) as number[], { arch: AUDIT_ARCH.i386, nr: 166 }, EPERM],
+  ["i386: x86_64's keyctl number (250, fadvise64_64 here) is allowed", X, DEFAULT, { arch: AUDIT_ARCH.i386, nr: 250 }, ALLOW],
+  ["an unknown ABI on x86_64 is killed", X, DEFAULT, { arch: 0x1234, nr: 1 }, KILL],
   ["an aarch64 call on an x86_64 filter is killed", X, DEFAULT, { arch: AUDIT_ARCH.aarch64, nr: 63 }, KILL],
   ["aarch64: read (63) is allowed", A, DEFAULT, { nr: 63 }, ALLOW],
   ["aarch64: mount (40) is refused", A, DEFAULT, { nr: 40 }, EPERM],
@@ -124,22 +134,22 @@ describe("seccomp filter decisions", () => {
     });
   }
 
-  test("every rule refuses its call on both architectures with no capabilities", () => {
-    for (const arch of [X, A]) {
+  test("every rule refuses its call on every ABI with no capabilities", () => {
+    for (const [arch, abi] of [[X, X], [X, "i386"], [A, A]] as [SeccompArch, SeccompAbi][]) {
       const program = seccompProgram(arch, []);
-      for (const [name, x86, arm, , rule] of SECCOMP_RULES) {
-        const n = arch === X ? x86 : arm;
+      for (const row of SECCOMP_RULES) {
+        const n = row[ABI_COLUMN[abi]];
         if (n === null) continue;
-        const expected = rule === "clone3" ? ENOSYS : EPERM;
-        const args = rule === "clone" ? [0x20000n] : rule === "personality" ? [0x1000000n] : [];
-        expect([name, runFilter(program, { arch: AUDIT_ARCH[arch], nr: n, args })]).toEqual([name, expected]);
+        const expected = row[5] === "clone3" ? ENOSYS : EPERM;
+        const args = row[5] === "clone" ? [0x20000n] : row[5] === "personality" ? [0x1000000n] : [];
+        expect([abi, row[0], runFilter(program, { arch: AUDIT_ARCH[abi], nr: n, args })]).toEqual([abi, row[0], expected]);
       }
     }
   });
 
   test("--cap-add ALL opens every rule tied to a capability", () => {
     const program = seccompProgram(X, CAPABILITIES.map((_, i) => i));
-    for (const [name, x86, , caps] of SECCOMP_RULES) {
+    for (const [name, x86, , , caps] of SECCOMP_RULES) {
       if (x86 === null) continue;
       const got = runFilter(program, { arch: AUDIT_ARCH.x86_64, nr: x86, args: [0x4000000n] });
       expect([name, got === ALLOW]).toEqual([name, caps.length > 0]);
@@ -152,14 +162,20 @@ describe("seccomp filter decisions", () => {
 });
 
 // The numbers in the table against the kernel's own headers, when this host has them (linux-libc-dev).
-const HEADERS: Record<SeccompArch, string> = { x86_64: "/usr/include/x86_64-linux-gnu/asm/unistd_64.h", aarch64: "/usr/include/asm-generic/unistd.h" };
-for (const arch of [X, A]) {
-  const header = HEADERS[arch];
+const HEADERS: Record<SeccompAbi, string> = {
+  x86_64: "/usr/include/x86_64-linux-gnu/asm/unistd_64.h",
+  i386: "/usr/include/x86_64-linux-gnu/asm/unistd_32.h",
+  aarch64: "/usr/include/asm-generic/unistd.h",
+};
+for (const abi of [X, "i386", A] as SeccompAbi[]) {
+  const header = HEADERS[abi];
   test.skipIf(!existsSync(header))(`syscall numbers match ${header}`, () => {
     const text = readFileSync(header, "utf8");
-    for (const [name, x86, arm] of SECCOMP_RULES) {
-      const m = text.match(new RegExp(`^#define __NR_${name}\\s+(\\d+)`, "m"));
-      expect([name, m ? Number(m[1]) : null]).toEqual([name, arch === X ? x86 : arm]);
+    for (const row of SECCOMP_RULES) {
+      // asm-generic defines the 64-bit time calls for 32-bit ABIs only (__BITS_PER_LONG == 32): not aarch64's.
+      if (abi === A && row[0].endsWith("time64")) continue;
+      const m = text.match(new RegExp(`^#define __NR_${row[0]}\\s+(\\d+)`, "m"));
+      expect([row[0], m ? Number(m[1]) : null]).toEqual([row[0], row[ABI_COLUMN[abi]]]);
     }
   });
 }
