@@ -9,7 +9,6 @@ import { KilnError, SandboxError } from "../errors.ts";
 import { maskKernelPaths } from "./confine.ts";
 import { execProcess } from "./exec.ts";
 import { LibcSys } from "./ffi.ts";
-import { seccompProgram } from "./seccomp.ts";
 import { bindFiles, mountDev, mountOverlay, mountProc, mountScratch, mountSys, openContainerTerminal } from "./mounts.ts";
 import type { ExecProcess, InitSpec, OpHandler, OpProcess, StatusEvent } from "./spec.ts";
 import { MNT_DETACH, SysError, type Sys } from "./sys.ts";
@@ -85,7 +84,7 @@ export function setupContainer(sys: Sys, spec: InitSpec & { process: ExecProcess
   // 9. The status pipe must not leak into the command: close it at execve.
   sys.setCloexec(spec.statusFd);
   // 10. Resource limits, seccomp filter, capabilities, credentials, then execve: this process becomes the command.
-  const seccomp = spec.seccomp ? seccompProgram(spec.seccomp, spec.capabilities ?? []) : undefined;
+  const seccomp = spec.seccomp ? new Uint8Array(Buffer.from(spec.seccomp, "base64")) : undefined;
   return execProcess(sys, spec.process, spec.hostname, () => report(sys, spec, { ready: true }), spec.ulimits, spec.capabilities, seccomp);
 }
 

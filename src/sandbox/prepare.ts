@@ -7,7 +7,7 @@ import { join, posix } from "node:path";
 import { SandboxError } from "../errors.ts";
 import { isRealRoot } from "../util/userns.ts";
 import { resolveCapabilities } from "./capabilities.ts";
-import { seccompArch } from "./seccomp.ts";
+import { seccompArch, seccompProgram, type SeccompArch } from "./seccomp.ts";
 import { etcFiles } from "./etc-files.ts";
 import type { ContainerSpec, InitLayerEntry, InitSpec, OverlaySpec, ScratchSpec } from "./spec.ts";
 
@@ -126,8 +126,17 @@ export function prepareInit(spec: ContainerSpec, runtime: string): InitSpec {
     ulimits: spec.ulimits,
     ...(spec.privileged ? { privileged: true } : {}),
     ...(caps !== "all" ? { capabilities: caps } : {}),
-    ...(caps !== "all" && !spec.seccompUnconfined && arch ? { seccomp: arch } : {}),
+    ...(caps !== "all" && !spec.seccompUnconfined && arch ? { seccomp: seccompFilter(arch, caps) } : {}),
   };
   writeFileSync(join(runtime, "spec.json"), JSON.stringify(init));
   return init;
+}
+
+const filters = new Map<string, string>();
+/** The filter for `caps`, base64, assembled once per capability set and process. */
+function seccompFilter(arch: SeccompArch, caps: readonly number[]): string {
+  const key = `${arch}:${caps.join(",")}`;
+  let f = filters.get(key);
+  if (!f) filters.set(key, (f = Buffer.from(seccompProgram(arch, caps)).toString("base64")));
+  return f;
 }
