@@ -10,6 +10,7 @@ import { BuildError } from "../errors.ts";
 import type { CopyItem } from "../layer/index.ts";
 import { hashEntryBytes } from "./source-hash.ts";
 
+/** http:// or https:// (Docker's urlutil.IsURL). */
 export function isUrl(src: string): boolean {
   return src.startsWith("http://") || src.startsWith("https://");
 }

@@ -7,6 +7,7 @@
  * through redactUrls so that a token or password never reaches a terminal.
  */
 import { BuildError } from "../errors.ts";
+import { isUrl } from "./download.ts";
 
 /** A git remote as Docker reads it: the URL to fetch, the ref ("" = the remote's HEAD) and the context dir inside. */
 export interface GitSource {
@@ -22,20 +23,15 @@ export interface GitSource {
 
 const GIT_URL_SUFFIX = /\.git(?:#.+)?$/;
 
-/** http:// or https:// (Docker's urlutil.IsURL). */
-export function isHttpUrl(s: string): boolean {
-  return s.startsWith("http://") || s.startsWith("https://");
-}
-
 /** Docker's urlutil.IsGitURL, plus BuildKit's ssh://. */
 export function isGitUrl(s: string): boolean {
-  if (isHttpUrl(s)) return GIT_URL_SUFFIX.test(s);
+  if (isUrl(s)) return GIT_URL_SUFFIX.test(s);
   return s.startsWith("git://") || s.startsWith("git@") || s.startsWith("ssh://") || s.startsWith("github.com/");
 }
 
 /** A build context that is fetched rather than read from disk. */
 export function isRemoteContext(s: string): boolean {
-  return isHttpUrl(s) || isGitUrl(s);
+  return isUrl(s) || isGitUrl(s);
 }
 
 /** Split `URL#REF:SUBDIR` (Docker's parseRemoteURL: a bare `github.com/…` is fetched over https). */
