@@ -14,6 +14,7 @@ import {
   MEDIA_TYPE_OCI_LAYER,
   MEDIA_TYPE_OCI_LAYER_GZIP,
   type Descriptor,
+  type Digest,
   type Manifest,
 } from "../../image/index.ts";
 import { gzipParallel } from "../../layer/index.ts";
@@ -38,8 +39,18 @@ function pushGzipLevel(): number {
   return /^[1-9]$/.test(v) ? Number(v) : 1;
 }
 
+/**
+ * Uncompressed layer digest → its gzip blob, for the images of one command:
+ * a build's cache export converts every step image, and step k shares its
+ * first k layers with every later step (and with the pushed image), so
+ * without it layer k would be compressed and fsynced once per later step.
+ * gzipParallel's output is fixed for a level, so the remembered blob is the
+ * one compressing again would write.
+ */
+export type CompressedLayers = Map<Digest, { digest: Digest; size: number }>;
+
 /** `image` with every uncompressed layer gzip-compressed (converted in the store on first use). */
-export async function withCompressedLayers(store: Store, image: ImageRecord): Promise<ImageRecord> {
+export async function withCompressedLayers(store: Store, image: ImageRecord, compressed: CompressedLayers = new Map()): Promise<ImageRecord> {
   if (!image.manifest.layers.some((l) => gzipMediaType(l.mediaType))) return image;
   const level = pushGzipLevel();
   const layers: Descriptor[] = [];
@@ -49,8 +60,12 @@ export async function withCompressedLayers(store: Store, image: ImageRecord): Pr
       layers.push(layer);
       continue;
     }
-    // openBlob verifies the uncompressed bytes against their digest as they stream.
-    const blob = await store.putBlob(gzipParallel(store.openBlob(layer.digest), { level }));
+    let blob = compressed.get(layer.digest);
+    if (!blob || !store.hasBlob(blob.digest)) {
+      // openBlob verifies the uncompressed bytes against their digest as they stream.
+      blob = await store.putBlob(gzipParallel(store.openBlob(layer.digest), { level }));
+      compressed.set(layer.digest, blob);
+    }
     layers.push({ ...layer, mediaType, digest: blob.digest, size: blob.size });
   }
   const manifest: Manifest = { ...image.manifest, layers };

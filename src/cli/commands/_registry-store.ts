@@ -10,7 +10,7 @@ import {
 } from "../../image/index.ts";
 import type { BlobLocation, ImageSink, ImageSource, PulledImage, PulledRecord } from "../../registry/index.ts";
 import type { ImageRecord, Store } from "../../store/index.ts";
-import { withCompressedLayers } from "./_compress-on-push.ts";
+import { withCompressedLayers, type CompressedLayers } from "./_compress-on-push.ts";
 
 /**
  * Where blobs were seen in registries (pulled from or pushed to), so that a
@@ -39,6 +39,8 @@ class BlobLocations {
 /** kiln's Store seen through the registry client's ImageSink (pull) and ImageSource (push) interfaces. */
 export class StoreAdapter implements ImageSink, Disposable {
   private readonly locations: BlobLocations;
+  /** Shared by every image this adapter sends (a build's push and its cache export). */
+  private readonly compressed: CompressedLayers = new Map();
   constructor(readonly store: Store) {
     this.locations = new BlobLocations(store.root);
   }
@@ -87,7 +89,7 @@ export class StoreAdapter implements ImageSink, Disposable {
    * are gzip in the store (_compress-on-push.ts).
    */
   async source(image: ImageRecord): Promise<ImageSource> {
-    image = await withCompressedLayers(this.store, image);
+    image = await withCompressedLayers(this.store, image, this.compressed);
     const manifestBytes = await this.store.blobs.read(image.manifestDigest);
     return {
       manifestBytes,
