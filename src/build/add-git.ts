@@ -11,7 +11,7 @@ import type { CopyItem } from "../layer/index.ts";
 import { checkoutGit, resolveGitCommit, type GitErrorStyle } from "./git-fetch.ts";
 import { parseGitUrl, redactUrls } from "./git-url.ts";
 
-export interface GitAddSource {
+interface GitAddSource {
   /** A directory item (its contents land in DEST); its path is final once `fetch` has run. */
   item: CopyItem;
   /** `git:<commit>[:<subdir>][+.git]`, for the history and the cache key. */

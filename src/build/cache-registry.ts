@@ -17,7 +17,7 @@ import type { CacheOption } from "./cache-option.ts";
 
 type Registry = typeof import("../registry/index.ts");
 
-export interface CacheLog {
+interface CacheLog {
   debug(message: string): void;
   warn(message: string): void;
 }
@@ -106,11 +106,6 @@ export class RegistryCache {
     const e = this.byKey.get(key);
     if (e) this.stats.hits++;
     return e?.image;
-  }
-
-  /** Is `id` an image of a loaded cache? */
-  has(id: Digest): boolean {
-    return this.byId.has(id);
   }
 
   /** The entry and repository of a cached image (for --cache-to of images that were never downloaded). */

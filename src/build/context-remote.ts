@@ -11,7 +11,7 @@ import { isArchiveFile } from "../layer/index.ts";
 import { checkoutGit, type GitErrorStyle } from "./git-fetch.ts";
 import { isGitUrl, parseGitUrl, redactUrls } from "./git-url.ts";
 
-export type RemoteContext =
+type RemoteContext =
   | { kind: "dir"; dir: string }
   /** A downloaded tar archive (maybe compressed), to unpack as a tar context is. */
   | { kind: "archive"; path: string }

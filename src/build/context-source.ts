@@ -24,7 +24,7 @@ export interface PreparedContext {
   ephemeral?: boolean;
 }
 
-export interface ContextInput {
+interface ContextInput {
   /** CONTEXT as given: a directory, a tar file, "-", or a URL. */
   context: string;
   /** -f as given ("-" for stdin), or undefined. */

@@ -20,7 +20,7 @@ export interface IgnoreMatcher {
   canSkipDir(rel: string): boolean;
 }
 
-export interface ContextEntry {
+interface ContextEntry {
   rel: string;
   kind: EntryKind;
   /** st_mode & 0o7777. */

@@ -46,7 +46,7 @@ export interface SourceTree {
   readonly description: string;
 }
 
-export interface PlannedSource {
+interface PlannedSource {
   item: CopyItem;
   hash: string;
   /** The path in the tree the source resolved to. */

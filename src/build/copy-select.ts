@@ -23,7 +23,7 @@ export interface CopySelect {
 }
 
 /** A source path (already without its leading "/" or "./") split at its pivot. */
-export interface PivotSplit {
+interface PivotSplit {
   /** The path with the `/./` marker removed, lexically cleaned ("" is the root). */
   path: string;
   /** How many leading segments of `path` the pivot is (0: the root). */
@@ -61,7 +61,7 @@ export function parentsPlacement(rel: string, depth: number): { pivot: string; k
 export class ExcludeFilter {
   private readonly ignore: DockerIgnore;
 
-  constructor(readonly patterns: readonly string[]) {
+  constructor(patterns: readonly string[]) {
     try {
       this.ignore = new DockerIgnore(patterns);
     } catch (err) {

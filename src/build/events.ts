@@ -31,7 +31,7 @@ export type BuildEvent =
 export type EventSink = (e: BuildEvent) => void;
 
 /** An event that belongs to a stage (so the printer can keep stages apart). */
-export type StageEvent = Extract<BuildEvent, { stage: number }>;
+type StageEvent = Extract<BuildEvent, { stage: number }>;
 
 export function isStageEvent(e: BuildEvent): e is StageEvent {
   return "stage" in e;

@@ -18,7 +18,7 @@ export interface StepLayer {
 }
 
 /** Where the output of a container goes. */
-export type OutputMode = "inherit" | "capture";
+type OutputMode = "inherit" | "capture";
 
 export interface RunRequest {
   argv: string[];

@@ -22,7 +22,7 @@ export interface GitErrorStyle {
   prefix: string;
 }
 
-export interface GitCheckout {
+interface GitCheckout {
   /** The context dir: the checkout, or the SUBDIR inside it. */
   dir: string;
   /** The commit checked out. */

@@ -15,7 +15,7 @@ import type { BuildDb } from "./build-db.ts";
 
 const RACY_MS = 1000;
 
-export interface StatSignature {
+interface StatSignature {
   size: number;
   mtimeNs: bigint;
   ctimeNs: bigint;

@@ -29,7 +29,7 @@ export interface CopyOpPayload extends Omit<CopyRequest, "from" | "reuse"> {
   reuse?: CopyReuse;
 }
 
-export interface OpContext {
+interface OpContext {
   rootfs: string;
   extra: Record<string, string>;
   /** The overlay's upper dir (host path). */

@@ -34,7 +34,7 @@ export interface MountPart {
   cleanup?: () => Promise<void> | void;
 }
 
-export interface PlannedMount {
+interface PlannedMount {
   /** The mount's share of the step's cache key. */
   key: string;
   /** Make it, on a cache miss; `tmp` is the step's temp dir. */

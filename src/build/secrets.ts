@@ -21,7 +21,7 @@ import { splitCsvLine } from "../dockerfile/index.ts";
 /** BuildKit's limit (secretsprovider.MaxSecretSize): secrets are small things, not files to ship. */
 export const MAX_SECRET_SIZE = 500 * 1024;
 
-export type SecretSource = { kind: "file"; path: string } | { kind: "env"; name: string; value: string };
+type SecretSource = { kind: "file"; path: string } | { kind: "env"; name: string; value: string };
 
 /** What the command line provides to RUN --mount=type=secret|ssh. */
 export interface BuildSecrets {

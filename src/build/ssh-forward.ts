@@ -16,7 +16,7 @@
 import { chmodSync } from "node:fs";
 import type { Socket } from "bun";
 
-export interface AgentForward {
+interface AgentForward {
   /** Stop listening and cut the connections still open. */
   close(): Promise<void>;
 }

@@ -33,7 +33,7 @@ export interface StageResult {
 }
 
 /** A step whose effect is computed on a miss; `createdBy` may be known only afterwards (COPY --from). */
-export interface StepSpec {
+interface StepSpec {
   /** The command part of the cache key (usually the history created_by). */
   command: string;
   config: ContainerConfig;

@@ -42,7 +42,7 @@ export type MetaChange =
   | { kind: "ARG"; args: { key: string; value?: string }[] }
   | { kind: "MAINTAINER"; name: string };
 
-export interface MetaResult {
+interface MetaResult {
   state: StageState;
   /** History text after `#(nop)`; `nopStyle` says which of Docker's two spacings it uses. */
   comment: string;

@@ -22,7 +22,7 @@ import { noSecrets, type BuildSecrets } from "./secrets.ts";
 import type { StageRunner } from "./stage-runner.ts";
 import { joinClean, shellOf, type StageState } from "./state.ts";
 
-export interface RunCommand {
+interface RunCommand {
   argv: string[];
   env: string[];
   /** `|1 A=b /bin/sh -c make`: history created_by and the command part of the cache key. */
@@ -47,7 +47,7 @@ export function composeRun(state: StageState, run: RunInstruction): RunCommand {
 
 export type HostMount = { source: string; target: string; readonly?: boolean };
 
-export interface MountPlan {
+interface MountPlan {
   /** What the mounts mean for the cache key (never host paths of temp dirs). */
   key: string[];
   /**
@@ -58,7 +58,7 @@ export interface MountPlan {
 }
 
 /** A stage or image a bind mount reads: its id for the key, a host copy of `source` on demand. */
-export interface MountImage {
+interface MountImage {
   id: string;
   exportTree(source: string, into: string): Promise<string>;
 }
