@@ -1,7 +1,6 @@
 import {
   chainIds,
   hostPlatform,
-  imageIdOf,
   isIndexMediaType,
   selectPlatform,
   type Digest,
@@ -64,9 +63,10 @@ export class ImageReader {
       this.loaded.set(digest, inner);
       return inner;
     }
+    // read() has verified the bytes against the config digest: that digest is the id.
     const configBytes = await this.blobs.read(doc.config.digest);
     const loaded: Loaded = {
-      id: imageIdOf(configBytes),
+      id: doc.config.digest,
       manifestDigest: digest,
       manifest: doc,
       config: JSON.parse(new TextDecoder().decode(configBytes)) as ImageConfig,
@@ -155,8 +155,9 @@ export class ImageReader {
     const name = tagLookedUp(nameOrId);
     const tag = name ? this.refs.get(name) : undefined;
     if (tag?.image_id && tag.image_config) {
+      // read() verified the bytes hash to image_config: they are this id's config when the two digests agree.
       const bytes = await this.blobs.read(tag.image_config);
-      if (imageIdOf(bytes) === tag.image_id) return { id: tag.image_id, config: JSON.parse(new TextDecoder().decode(bytes)) as ImageConfig };
+      if (tag.image_config === tag.image_id) return { id: tag.image_id, config: JSON.parse(new TextDecoder().decode(bytes)) as ImageConfig };
     }
     const rec = await this.find(nameOrId);
     return rec && { id: rec.id, config: rec.config };
