@@ -159,7 +159,7 @@ function linkSource(ctx: Ctx, e: TarEntry): string {
  * Directories keep a writable mode and their own mtime until the very end.
  */
 function finishMetadata(ctx: Ctx, path: string, e: TarEntry): void {
-  if (ctx.opts.preserveOwnership !== false) setOwner(path, e.uid, e.gid, `/${normaliseEntryName(e.name)}`);
+  if (ctx.opts.preserveOwnership !== false) setOwner(path, e.uid, e.gid, () => `/${normaliseEntryName(e.name)}`);
   const isLink = e.type === "symlink";
   if (!isLink && e.type !== "dir") chmodSync(path, e.mode & 0o7777);
   for (const [name, value] of e.xattrs ?? []) {

@@ -112,7 +112,7 @@ export function isDir(path: string): boolean {
 
 /** lchown to `id` (root instead, where kiln's user namespace maps only one id: owner.ts). */
 export function chown(path: string, id: CopyIdentity): void {
-  setOwner(path, id.uid, id.gid, path);
+  setOwner(path, id.uid, id.gid, () => path);
 }
 
 /** MkdirAllAndChownNew: create the missing directories of `path` (0755), chowning only the new ones. */

@@ -26,9 +26,10 @@ export function squashedOwnerCount(): number {
 /**
  * lchown `path` to uid:gid, never following a symlink. In a namespace that
  * maps only one id, any other owner becomes 0:0 (counted); elsewhere an
- * unmapped id is a LayerError naming `display` (the path as the image sees it).
+ * unmapped id is a LayerError naming `display()` (the path as the image sees
+ * it: made only for that message, not for every entry of a layer).
  */
-export function setOwner(path: string, uid: number, gid: number, display: string): void {
+export function setOwner(path: string, uid: number, gid: number, display: () => string): void {
   if ((uid !== 0 || gid !== 0) && mapsOnlyOneId()) {
     squashed++;
     uid = 0;
@@ -38,7 +39,7 @@ export function setOwner(path: string, uid: number, gid: number, display: string
     lchownSync(path, uid, gid);
   } catch (err) {
     if (errnoCode(err) !== "EINVAL") throw err;
-    throw new LayerError("E_LAYER", `cannot give ${display} owner ${uid}:${gid}: that id is not mapped in this user namespace`, {
+    throw new LayerError("E_LAYER", `cannot give ${display()} owner ${uid}:${gid}: that id is not mapped in this user namespace`, {
       hint: "Give your user a subordinate id range of 65536 ids in /etc/subuid and /etc/subgid (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER), or use ids below 65536.",
       cause: err,
     });
