@@ -65,6 +65,11 @@ export const logger: Logger = {
   log: method("log"),
 };
 
+/** Whether debug lines are printed at the level KILN_DEBUG / KILN_LOG_LEVEL set now (consola stays unloaded). */
+export function debugLogEnabled(): boolean {
+  return levelFromEnv() >= LEVELS.debug!;
+}
+
 /** Re-read the level after --debug / --log-level were applied to the environment. */
 export function refreshLogLevel(): void {
   level = levelFromEnv();

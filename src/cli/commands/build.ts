@@ -7,10 +7,11 @@ import type { Digest } from "../../image/index.ts";
 import { parseShmSize, parseUlimits } from "../../sandbox/index.ts";
 import { removeTree } from "../../store/index.ts";
 import type { KilnArgDef } from "../flags.ts";
-import { logger } from "../logger.ts";
+import { debugLogEnabled, logger } from "../logger.ts";
 import { parseBuildOutputs, toStdout, writeBuildOutputs } from "./_build-output.ts";
 import { publishBuild } from "./_build-publish.ts";
 import { lazyRegistryStore, pullForBuild } from "./_build-registry.ts";
+import { gzipLevelFromEnv } from "./_compress-on-push.ts";
 import { parseBuildVolumes } from "./_build-volume.ts";
 import { stopOnSignals } from "./_interrupt.ts";
 import { registryArgs, registryOptions } from "./_registry-args.ts";
@@ -84,8 +85,8 @@ export default defineCommand({
     const quiet = args.quiet === true;
     const timing = args.progress === "tty" || (args.progress === "auto" && !quiet && stdoutIsTty());
     const captured: string[] = [];
-    // Cached steps' lines are written together unless debug lines (stderr) go between them (KILN_DEBUG / --log-level, as logger.ts reads them).
-    const batch = process.env.KILN_DEBUG !== "1" && !/^(debug|trace)$/.test(process.env.KILN_LOG_LEVEL ?? "");
+    // Cached steps' lines are written together unless debug lines (stderr) go between them.
+    const batch = !debugLogEnabled();
     const progress = new ClassicProgress({ write: quiet ? (s) => void captured.push(s) : printMain, timing, batch });
     const emit = (e: BuildEvent) => {
       if (e.type === "debug") logger.debug(`stage ${e.stage}: ${e.text}`);
@@ -116,7 +117,7 @@ export default defineCommand({
       const real = new RealExecutor(store, {
         // Build layers are stored uncompressed unless asked (README "Layers"; pushes gzip them).
         compression: process.env.KILN_LAYER_COMPRESSION === "zstd" ? "zstd" : process.env.KILN_LAYER_COMPRESSION === "gzip" ? "gzip" : "none",
-        gzipLevel: /^[1-9]$/.test(process.env.KILN_GZIP_LEVEL ?? "") ? Number(process.env.KILN_GZIP_LEVEL) : undefined,
+        gzipLevel: gzipLevelFromEnv(),
         sourceDateEpoch: /^\d+$/.test(process.env.SOURCE_DATE_EPOCH ?? "") ? Number(process.env.SOURCE_DATE_EPOCH) : undefined,
         pull: (ref, platform) => pullForBuild(registryStore, ref, platform, regOpts),
         shmSize,
