@@ -17,6 +17,9 @@ export interface StepLayer {
   size: number;
 }
 
+/** A host path bind-mounted into a RUN container. */
+export type HostMount = { source: string; target: string; readonly?: boolean };
+
 /** Where the output of a container goes. */
 type OutputMode = "inherit" | "capture";
 
@@ -27,7 +30,7 @@ export interface RunRequest {
   user: string;
   network: "host" | "none";
   extraHosts: { host: string; ip: string }[];
-  mounts: { source: string; target: string; readonly?: boolean }[];
+  mounts: HostMount[];
   /** The image's VOLUMEs: Docker keeps RUN's changes under them out of the image. */
   volumes: string[];
   /** RUN --security=insecure (allowed by --allow security.insecure): every capability, no masked /proc paths. */

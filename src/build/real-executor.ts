@@ -14,7 +14,7 @@ import { applyVolumeRules, diffUpperDir, encodeLayer, gzipParallel, missingInLow
 import { runContainer, type ContainerSpec, type Ulimit } from "../sandbox/index.ts";
 import { removeTree, type ImageRecord, type Store } from "../store/index.ts";
 import { overlayXattrNamespace } from "../util/userns.ts";
-import { childImageConfig, type BaseImage, type CommitRequest, type CopyRequest, type CopyResult, type Executor, type RunRequest, type RunResult, type StepLayer } from "./executor.ts";
+import { childImageConfig, type BaseImage, type CommitRequest, type CopyRequest, type CopyResult, type Executor, type HostMount, type RunRequest, type RunResult, type StepLayer } from "./executor.ts";
 import { COPY_OP, EXPORT_OP, MKDIR_OP, type CopyOpPayload } from "./ops.ts";
 
 export interface RealExecutorOptions {
@@ -33,7 +33,7 @@ export interface RealExecutorOptions {
   shmSize?: number;
   ulimits?: Ulimit[];
   /** build -v HOST:CTR[:ro]: bind mounts in every RUN container (Buildah's bud -v), never in a cache key or a layer. */
-  volumes?: { source: string; target: string; readonly?: boolean }[];
+  volumes?: HostMount[];
   /** The build was interrupted: no step starts, and a running one is killed (its reason is thrown). */
   abort?: AbortSignal;
 }

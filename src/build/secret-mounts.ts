@@ -23,9 +23,9 @@ import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { BuildError } from "../errors.ts";
 import type { RunMount } from "../dockerfile/index.ts";
+import type { HostMount } from "./executor.ts";
 import type { BuildSecrets } from "./secrets.ts";
 import { forwardAgent } from "./ssh-forward.ts";
-import type { HostMount } from "./step-run.ts";
 
 /** What a mount adds to the step's container: bind mounts, environment, and what to undo afterwards. */
 export interface MountPart {

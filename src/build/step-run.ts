@@ -17,6 +17,7 @@ import { planRun, type RunInstruction, type RunMount } from "../dockerfile/index
 import { resolveInRoot } from "../layer/index.ts";
 import { sha256 } from "../util/digest.ts";
 import { allowedArgs, runArgsPrefix } from "./args.ts";
+import type { HostMount } from "./executor.ts";
 import { planSecretMount, planSshMount, type MountPart } from "./secret-mounts.ts";
 import { noSecrets, type BuildSecrets } from "./secrets.ts";
 import type { StageRunner } from "./stage-runner.ts";
@@ -44,8 +45,6 @@ export function composeRun(state: StageState, run: RunInstruction): RunCommand {
     ...(plan.file ? { script: plan.file } : {}),
   };
 }
-
-export type HostMount = { source: string; target: string; readonly?: boolean };
 
 interface MountPlan {
   /** What the mounts mean for the cache key (never host paths of temp dirs). */
