@@ -35,8 +35,13 @@ function gzipMediaType(mediaType: string): string | undefined {
  * pushed from two machines has one digest.
  */
 function pushGzipLevel(): number {
+  return gzipLevelFromEnv() ?? 1;
+}
+
+/** KILN_GZIP_LEVEL when it is a level (1-9), else undefined: for pushed layers and for builds that store gzip layers. */
+export function gzipLevelFromEnv(): number | undefined {
   const v = process.env.KILN_GZIP_LEVEL ?? "";
-  return /^[1-9]$/.test(v) ? Number(v) : 1;
+  return /^[1-9]$/.test(v) ? Number(v) : undefined;
 }
 
 /**
