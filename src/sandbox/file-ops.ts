@@ -1,18 +1,14 @@
 // The file operations of Sys (sys.ts), on Node's fs: the init's work on the
 // container root that needs no system call Node lacks. LibcSys (ffi.ts)
 // extends this class with the libc calls.
-import { accessSync, constants as fsc, lstatSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
+import { accessSync, constants as fsc, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
+import { lstatOrUndefined } from "../util/lstat.ts";
 import { buildInitLayer } from "./init-layer.ts";
 import type { InitLayerEntry } from "./spec.ts";
 
 export class NodeFileOps {
   exists(path: string): boolean {
-    try {
-      // No exception for the common miss (an error object costs more than the lstat).
-      return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
-    } catch {
-      return false;
-    }
+    return lstatOrUndefined(path) !== undefined;
   }
 
   realpath(path: string): string {

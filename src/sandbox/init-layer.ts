@@ -9,8 +9,9 @@
 // the mount namespace). Directories on the way are copies of the image's own (mode, owner, times),
 // so that the merged view is unchanged and a later copy-up of, say, /etc by
 // the process produces exactly the entry it would have produced without us.
-import { chmodSync, chownSync, lstatSync, mkdirSync, utimesSync, writeFileSync, type Stats } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, utimesSync, writeFileSync, type Stats } from "node:fs";
 import { join } from "node:path";
+import { lstatOrUndefined } from "../util/lstat.ts";
 import type { InitLayerEntry } from "./spec.ts";
 
 export type { InitLayerEntry };
@@ -25,25 +26,28 @@ const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
  * right below it, anything else (file, symlink, whiteout) hides what is below.
  * Opaque markers are not read, so a hidden lower entry may be seen: that only
  * makes the answer more cautious (a hidden symlink means "skip").
+ * `seen` keeps each path's answer for the next lookup of the same init layer
+ * (/etc is on the way to /etc/hosts, /etc/resolv.conf and /etc/hostname):
+ * this runs in every container's init, and a miss in most layers is the rule.
  */
-export function lookupInLowers(lowerDirs: string[], parts: string[]): Found[] {
+export function lookupInLowers(lowerDirs: string[], parts: string[], seen = new Map<string, { top?: Stats; below: string[] }>()): Found[] {
   const out: Found[] = [];
   let layers = lowerDirs;
   for (let i = 0; i < parts.length; i++) {
     const rel = parts.slice(0, i + 1).join("/");
-    let top: Stats | undefined;
-    const below: string[] = [];
-    for (const layer of layers) {
-      let st: Stats;
-      try {
-        st = lstatSync(join(layer, rel));
-      } catch {
-        continue;
+    let known = seen.get(rel);
+    if (!known) {
+      known = { below: [] };
+      for (const layer of layers) {
+        const st = lstatOrUndefined(join(layer, rel));
+        if (!st) continue;
+        known.top ??= st;
+        if (!st.isDirectory() || !known.top.isDirectory()) break;
+        known.below.push(layer);
       }
-      top ??= st;
-      if (!st.isDirectory() || !top.isDirectory()) break;
-      below.push(layer);
+      seen.set(rel, known);
     }
+    const { top, below } = known;
     if (top === undefined || isWhiteout(top)) {
       while (out.length < parts.length) out.push({ type: "missing" });
       break;
@@ -72,9 +76,10 @@ export function buildInitLayer(dir: string, lowerDirs: string[], entries: InitLa
   const skipped: InitLayerEntry[] = [];
   const times: [string, Stats][] = [];
   const made = new Set<string>();
+  const seen = new Map<string, { top?: Stats; below: string[] }>();
   for (const entry of entries) {
     const parts = entry.path.split("/").filter(Boolean);
-    const found = lookupInLowers(lowerDirs, parts);
+    const found = lookupInLowers(lowerDirs, parts, seen);
     if (!entry.shadow && found.some((f, i) => f.type === "other" && i < parts.length - 1)) {
       skipped.push(entry);
       continue;
