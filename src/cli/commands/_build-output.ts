@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { UsageError } from "../../errors.ts";
 import { exportImageFs } from "../../build/index.ts";
 import type { Digest } from "../../image/index.ts";
-import { removeTree, saveArchive, tagReference, type ArchiveFormat, type Store } from "../../store/index.ts";
+import { removeTree, saveArchive, tagReference, type ArchiveFormat, type ImageRecord, type Store } from "../../store/index.ts";
 import { tempPathFor } from "../../util/fs-atomic.ts";
 import { isRealRoot } from "../../util/userns.ts";
 import { printOut } from "./_shared.ts";
@@ -103,8 +103,10 @@ export interface OutputContext {
 /** Write every output of a built image. */
 export async function writeBuildOutputs(outputs: BuildOutput[], ctx: OutputContext): Promise<void> {
   const { store } = ctx;
+  // Read once, on first need (tagging does not change what the outputs below read of it).
+  let loaded: Promise<ImageRecord> | undefined;
+  const image = () => (loaded ??= store.getImage(ctx.id));
   for (const o of outputs) {
-    const record = await store.getImage(ctx.id);
     switch (o.type) {
       case "image":
         for (const name of o.names) await store.tag(ctx.id, name);
@@ -112,15 +114,18 @@ export async function writeBuildOutputs(outputs: BuildOutput[], ctx: OutputConte
       case "local": {
         // Owners can be given only by real root; rootless, the files are the user's (as buildx's client writes them).
         const keepOwners = isRealRoot();
-        for (const w of await exportImageFs(store, record, { dir: o.dest, keepOwners }, ctx.abort)) ctx.warn(`--output ${o.dest}: ${w}`);
+        for (const w of await exportImageFs(store, await image(), { dir: o.dest, keepOwners }, ctx.abort)) ctx.warn(`--output ${o.dest}: ${w}`);
         if (!keepOwners) ctx.warn(`--output ${o.dest}: rootless, so every file belongs to you; the image's owners are kept only by -o type=tar`);
         break;
       }
-      case "tar":
+      case "tar": {
+        const record = await image();
         await writeFileOrStdout(o.dest, store, async (file) => void (await exportImageFs(store, record, { tarFile: file }, ctx.abort)));
         break;
+      }
       case "archive": {
         const refs = ctx.tags.map(tagReference);
+        const record = await image();
         await writeFileOrStdout(o.dest, store, async (file) => {
           const fd = openSync(file, "w", 0o644);
           try {
