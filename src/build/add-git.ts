@@ -24,15 +24,15 @@ interface GitAddSource {
 
 const ADD_ERRORS: GitErrorStyle = { code: "E_BUILD", prefix: "ADD failed: " };
 
-/** Resolve an ADD git source to its commit; `tmp` is the step's temp dir. */
-export async function planGitSource(spec: string, tmp: string, opts: { keepGitDir: boolean; checksum?: string }): Promise<GitAddSource> {
+/** Resolve an ADD git source to its commit; `tmp` makes the step's temp dir (called only for a checkout). */
+export async function planGitSource(spec: string, tmp: () => Promise<string>, opts: { keepGitDir: boolean; checksum?: string }): Promise<GitAddSource> {
   const src = parseGitUrl(spec);
-  const dir = () => mkdtempSync(`${tmp}/git-`);
+  const dir = async () => mkdtempSync(`${await tmp()}/git-`);
   let commit = await resolveGitCommit(src, ADD_ERRORS);
   let checkedOut: string | undefined;
   if (commit === undefined) {
     // An abbreviated commit id: only a checkout tells which commit it is.
-    const co = await checkoutGit(src, dir(), { keepGitDir: opts.keepGitDir, style: ADD_ERRORS });
+    const co = await checkoutGit(src, await dir(), { keepGitDir: opts.keepGitDir, style: ADD_ERRORS });
     commit = co.commit;
     checkedOut = co.dir;
   }
@@ -52,10 +52,10 @@ export async function planGitSource(spec: string, tmp: string, opts: { keepGitDi
     async fetch() {
       if (checkedOut !== undefined) return;
       // The commit the key was made from, not the ref again: a branch moving meanwhile cannot put other files under this key.
-      const co = await checkoutGit(pinned, dir(), { keepGitDir: opts.keepGitDir, style: ADD_ERRORS }).catch(async (err) => {
+      const co = await checkoutGit(pinned, await dir(), { keepGitDir: opts.keepGitDir, style: ADD_ERRORS }).catch(async (err) => {
         // A server that refuses fetches by commit id (uploadpack.allowReachableSHA1InWant off, protocol v0): fetch the ref.
         if (!(err instanceof BuildError) || pinned.ref === src.ref) throw err;
-        return checkoutGit(src, dir(), { keepGitDir: opts.keepGitDir, style: ADD_ERRORS });
+        return checkoutGit(src, await dir(), { keepGitDir: opts.keepGitDir, style: ADD_ERRORS });
       });
       item.path = co.dir;
     },

@@ -42,10 +42,11 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
   const hashes: string[] = [];
   const sources: Record<string, string> = {};
   let tmp: string | undefined;
+  /** The step's temp dir, made on first use (an ADD <git url> whose step is cached makes none). */
+  const stepTemp = async (): Promise<string> => (tmp ??= await env.tempDir());
   // Heredoc sources (`COPY <<EOF /x`, BuildKit's syntax): files written here, copied like context files.
   for (const c of inst.contents) {
-    tmp ??= await env.tempDir();
-    const path = `${tmp}/heredoc-${items.length}`;
+    const path = `${await stepTemp()}/heredoc-${items.length}`;
     await Bun.write(path, c.content, { mode: 0o644 });
     items.push({ path, name: c.name, kind: "file", perm: 0o644, mtime: Math.floor(Date.now() / 1000) });
     extract.push(false);
@@ -76,8 +77,7 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
   for (const src of inst.sources) {
     if (inst.kind === "ADD" && isGitUrl(src)) {
       // Keyed by the commit the ref names now; cloned only if the step runs (add-git.ts).
-      tmp ??= await env.tempDir();
-      const g = await planGitSource(src, tmp, { keepGitDir: inst.keepGitDir, checksum: inst.checksum });
+      const g = await planGitSource(src, stepTemp, { keepGitDir: inst.keepGitDir, checksum: inst.checksum });
       items.push(g.item);
       extract.push(false);
       at.push(null);
@@ -88,8 +88,7 @@ export async function runCopyStep(runner: StageRunner, inst: CopyInstruction | A
     }
     if (isUrl(src)) {
       if (inst.kind !== "ADD") throw new BuildError("E_BUILD", `COPY failed: source can't be a URL for COPY`, { hint: "use ADD for URLs" });
-      tmp ??= await env.tempDir();
-      const d = await downloadSource(src, tmp, inst.checksum);
+      const d = await downloadSource(src, await stepTemp(), inst.checksum);
       items.push(d.item);
       extract.push(false);
       at.push(null);
