@@ -32,9 +32,13 @@ interface GitCheckout {
 const SHALLOW_REFUSED = /does not support shallow|shallow file has changed|dumb http transport/i;
 const REF_MISSING = /couldn't find remote ref|not our ref|unadvertised object|no such remote ref/i;
 
+/** Is git in PATH? Looked up once per process (PATH does not change during a build). */
+let gitInPath: boolean | undefined;
+
 /** Run git with prompts off (a missing credential fails instead of waiting for a password) and C messages. */
 async function git(args: string[], cwd?: string): Promise<Captured> {
-  if (!Bun.which("git")) {
+  gitInPath ??= Bun.which("git") !== null;
+  if (!gitInPath) {
     throw new HostError("E_HOST", "git was not found in PATH: it is needed to fetch Git repositories (build contexts and ADD sources)", {
       hint: "install git (Debian/Ubuntu: apt install git; Alpine: apk add git), or clone the repository yourself and build the directory",
     });
