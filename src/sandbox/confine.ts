@@ -3,16 +3,17 @@
 // oci/defaults.go, applied the way runc does), and its capabilities reduced
 // to the container's list (capabilities.ts). `--privileged` skips all of it.
 // Ops (COPY, …) are kiln's own code and keep the init's full privileges.
+import { capabilityMask } from "./capabilities.ts";
 import { MS_BIND, MS_RDONLY, MS_REC, type Sys } from "./sys.ts";
 
 /** Hidden: /dev/null over files, an empty read-only tmpfs over directories. */
-export const MASKED_PATHS = [
+const MASKED_PATHS = [
   "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
   "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
 ] as const;
 
 /** Visible but read-only. */
-export const READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"] as const;
+const READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"] as const;
 
 /**
  * Mask and write-protect the kernel paths under the container's fresh /proc
@@ -61,10 +62,6 @@ export function limitBoundingSet(sys: Sys, keep: readonly number[]): void {
  */
 export function lowerCapabilities(sys: Sys, keep: readonly number[], uid: number): void {
   sys.clearAmbientCapabilities();
-  let mask = 0n;
-  if (uid === 0) {
-    for (const cap of keep) mask |= 1n << BigInt(cap);
-    mask &= sys.getCapabilities().permitted;
-  }
+  const mask = uid === 0 ? capabilityMask(keep) & sys.getCapabilities().permitted : 0n;
   sys.setCapabilities({ effective: mask, permitted: mask, inheritable: 0n });
 }

@@ -16,7 +16,7 @@
 export type { ContainerSpec, ExecProcess, OpHandler, OpProcess } from "./spec.ts";
 export { DEFAULT_PATH } from "./spec.ts";
 export { resolveCapabilities, type CapabilityOptions } from "./capabilities.ts";
-export { DEFAULT_SHM_SIZE, parseShmSize, parseUlimits, RLIMITS, type Ulimit, type UlimitName } from "./limits.ts";
+export { parseShmSize, parseUlimits, type Ulimit } from "./limits.ts";
 export { runContainer, type RunIO, type RunResult } from "./container.ts";
 export { runInit } from "./init.ts";
 export { ensureUserNamespace } from "./rootless.ts";

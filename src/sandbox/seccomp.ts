@@ -27,11 +27,11 @@ export const EPERM = 1;
 export const ENOSYS = 38;
 
 /** x32 system calls are x86_64's numbers with this bit set: refused as a whole (another table to keep). */
-export const X32_SYSCALL_BIT = 0x4000_0000;
+const X32_SYSCALL_BIT = 0x4000_0000;
 /** Every CLONE_NEW* flag (moby's clone rule: arg0 & 0x7e020000 must be 0). */
-export const CLONE_NAMESPACE_FLAGS = 0x7e02_0000;
+const CLONE_NAMESPACE_FLAGS = 0x7e02_0000;
 /** The personality(2) values moby allows: PER_LINUX, PER_LINUX32, UNAME26 (alone or with PER_LINUX32), and the query. */
-export const ALLOWED_PERSONALITIES = [0x0, 0x8, 0x20000, 0x20008, 0xffff_ffff] as const;
+const ALLOWED_PERSONALITIES = [0x0, 0x8, 0x20000, 0x20008, 0xffff_ffff] as const;
 
 /** [name, x86_64, i386, aarch64 number (null: none), capabilities that allow it ([]: never), special rule]. */
 type Row = [name: string, x86_64: number | null, i386: number | null, aarch64: number | null, caps: CapabilityName[], rule?: "clone" | "clone3" | "personality"];
@@ -154,7 +154,7 @@ class Program {
 }
 
 /** The rules left for a container with these capability numbers: a rule one of them opens is dropped. */
-export function activeRules(capabilities: readonly number[]): Row[] {
+function activeRules(capabilities: readonly number[]): Row[] {
   const held = new Set(capabilities.map((c) => CAPABILITIES[c]));
   return SECCOMP_RULES.filter(([, , , , caps]) => !caps.some((c) => held.has(c)));
 }
