@@ -3,8 +3,8 @@
 // execve (rather than spawning a child) keeps the command as pid 1 of its pid
 // namespace, as in Docker, and leaves no kiln process behind in the container.
 import { limitBoundingSet, lowerCapabilities } from "./confine.ts";
-import { applyUlimits, type Ulimit } from "./limits.ts";
-import { DEFAULT_PATH, type ExecProcess } from "./spec.ts";
+import { applyUlimits } from "./limits.ts";
+import { DEFAULT_PATH, type ExecProcess, type InitSpec } from "./spec.ts";
 import { SysError, type Sys } from "./sys.ts";
 import { resolveUser, type ExecUser } from "./user.ts";
 
@@ -52,7 +52,8 @@ function failExec(sys: Sys, message: string, code: number): never {
  * setuid binaries and file capabilities). Nothing the filter refuses is
  * called after it; it binds this thread only, the one that execs.
  */
-export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | undefined, onReady: () => void = () => {}, ulimits: Ulimit[] = [], capabilities?: number[], seccomp?: Uint8Array): never {
+export function execProcess(sys: Sys, spec: InitSpec & { process: ExecProcess }, onReady: () => void): never {
+  const { process: proc, hostname, capabilities } = spec;
   const user = resolveUser(proc.user, sys.readFile("/etc/passwd"), sys.readFile("/etc/group"));
   const env = processEnv(proc, user, hostname);
   const argv0 = proc.argv[0];
@@ -65,8 +66,8 @@ export function execProcess(sys: Sys, proc: ExecProcess, hostname: string | unde
   // The terminal, when there is one, becomes the controlling terminal of a new session.
   if (proc.tty) sys.takeTerminal(0);
   // As late as possible: a low limit (data, nofile) must not trip up kiln itself before execve.
-  applyUlimits(sys, ulimits);
-  if (seccomp) sys.installSeccompFilter(seccomp);
+  applyUlimits(sys, spec.ulimits ?? []);
+  if (spec.seccomp) sys.installSeccompFilter(Buffer.from(spec.seccomp, "base64"));
   if (capabilities) limitBoundingSet(sys, capabilities);
   try {
     sys.setgroups(user.groups);

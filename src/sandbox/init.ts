@@ -84,8 +84,7 @@ export function setupContainer(sys: Sys, spec: InitSpec & { process: ExecProcess
   // 9. The status pipe must not leak into the command: close it at execve.
   sys.setCloexec(spec.statusFd);
   // 10. Resource limits, seccomp filter, capabilities, credentials, then execve: this process becomes the command.
-  const seccomp = spec.seccomp ? new Uint8Array(Buffer.from(spec.seccomp, "base64")) : undefined;
-  return execProcess(sys, spec.process, spec.hostname, () => report(sys, spec, { ready: true }), spec.ulimits, spec.capabilities, seccomp);
+  return execProcess(sys, spec, () => report(sys, spec, { ready: true }));
 }
 
 /**

@@ -7,7 +7,7 @@ import { join, posix } from "node:path";
 import { SandboxError } from "../errors.ts";
 import { isRealRoot } from "../util/userns.ts";
 import { resolveCapabilities } from "./capabilities.ts";
-import { seccompArch, seccompProgram, type SeccompArch } from "./seccomp.ts";
+import type * as Seccomp from "./seccomp.ts";
 import { etcFiles } from "./etc-files.ts";
 import type { ContainerSpec, InitLayerEntry, InitSpec, OverlaySpec, ScratchSpec } from "./spec.ts";
 
@@ -110,7 +110,6 @@ export function prepareInit(spec: ContainerSpec, runtime: string): InitSpec {
   });
 
   const caps = spec.process.kind === "exec" ? resolveCapabilities(spec) : "all";
-  const arch = seccompArch(process.arch);
   const init: InitSpec = {
     statusFd: STATUS_FD,
     merged,
@@ -126,17 +125,24 @@ export function prepareInit(spec: ContainerSpec, runtime: string): InitSpec {
     ulimits: spec.ulimits,
     ...(spec.privileged ? { privileged: true } : {}),
     ...(caps !== "all" ? { capabilities: caps } : {}),
-    ...(caps !== "all" && !spec.seccompUnconfined && arch ? { seccomp: seccompFilter(arch, caps) } : {}),
+    ...(caps !== "all" && !spec.seccompUnconfined ? seccompFilter(caps) : {}),
   };
   writeFileSync(join(runtime, "spec.json"), JSON.stringify(init));
   return init;
 }
 
 const filters = new Map<string, string>();
-/** The filter for `caps`, base64, assembled once per capability set and process. */
-function seccompFilter(arch: SeccompArch, caps: readonly number[]): string {
-  const key = `${arch}:${caps.join(",")}`;
+/**
+ * The filter for `caps`, base64, assembled once per capability set and
+ * process; none where kiln has no table for the host. seccomp.ts is loaded
+ * here, not statically: the init imports this module's barrel too.
+ */
+function seccompFilter(caps: readonly number[]): { seccomp?: string } {
+  const { seccompArch, seccompProgram } = require("./seccomp.ts") as typeof Seccomp;
+  const arch = seccompArch(process.arch);
+  if (!arch) return {};
+  const key = caps.join(",");
   let f = filters.get(key);
   if (!f) filters.set(key, (f = Buffer.from(seccompProgram(arch, caps)).toString("base64")));
-  return f;
+  return { seccomp: f };
 }
