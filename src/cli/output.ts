@@ -10,8 +10,7 @@
  * own status (0 if it succeeded). A build then captures RUN output instead of
  * handing fd 1 to the container (where a write would fail the step).
  */
-import { writeSync } from "node:fs";
-import { errnoCode } from "../errors.ts";
+import { writeAll } from "../util/write-all.ts";
 
 let closed = false;
 
@@ -23,19 +22,5 @@ export function stdoutClosed(): boolean {
 /** Write `text` to fd 1, all of it (waiting out a full non-blocking pipe), or nothing once stdout is closed. */
 export function printOut(text: string | Uint8Array): void {
   if (closed) return;
-  const bytes = typeof text === "string" ? Buffer.from(text) : text;
-  let off = 0;
-  while (off < bytes.length) {
-    try {
-      off += writeSync(1, bytes, off, bytes.length - off);
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code === "EPIPE") {
-        closed = true;
-        return;
-      }
-      if (code !== "EAGAIN") throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // stdout is a full non-blocking pipe
-    }
-  }
+  if (!writeAll(1, typeof text === "string" ? Buffer.from(text) : text)) closed = true;
 }

@@ -5,8 +5,8 @@
 // [stream (1 stdout, 2 stderr), 0, 0, 0, length as u32 big-endian] and the
 // bytes; the file starts with LOG_MAGIC. A log without it was written by an
 // older kiln straight from the container's fds: raw bytes, all shown on stdout.
-import { closeSync, fstatSync, openSync, read, readSync, writeSync } from "node:fs";
-import { errnoCode } from "../errors.ts";
+import { closeSync, fstatSync, openSync, read, readSync } from "node:fs";
+import { writeAll } from "../util/write-all.ts";
 
 export type LogStream = 1 | 2;
 
@@ -14,21 +14,8 @@ const LOG_MAGIC = Buffer.from("KILNLOG1");
 const HEADER = 8;
 const CHUNK = 65536;
 
-/** Write all of `bytes` to `fd`, waiting out a full non-blocking pipe; false once the reader is gone (EPIPE). */
-export function writeAll(fd: number, bytes: Uint8Array): boolean {
-  let off = 0;
-  while (off < bytes.length) {
-    try {
-      off += writeSync(fd, bytes, off, bytes.length - off);
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code === "EPIPE") return false;
-      if (code !== "EAGAIN") throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-    }
-  }
-  return true;
-}
+// Re-exported for sandbox/index.ts and container.ts: the loop itself lives in util/.
+export { writeAll };
 
 /** Appends frames to a container's log; one write per frame, so a reader never sees half a header for long. */
 export class LogWriter {

@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
+import { writeAll } from "./write-all.ts";
 
 /** A temp name beside `path`, unique per process and call, so renames stay on one filesystem. */
 export function tempPathFor(path: string): string {
@@ -25,9 +26,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   const tmp = tempPathFor(path);
   const fd = openSync(tmp, "wx", mode);
   try {
-    const bytes = typeof data === "string" ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    writeAll(fd, typeof data === "string" ? Buffer.from(data) : data);
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);

@@ -7,13 +7,14 @@
  * (type=local) and `-o -` (type=tar to stdout). The image is always built and
  * stored first; the outputs are written from it.
  */
-import { closeSync, createReadStream, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, fsyncSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UsageError } from "../../errors.ts";
 import { exportImageFs } from "../../build/index.ts";
 import type { Digest } from "../../image/index.ts";
 import { removeTree, saveArchive, tagReference, type ArchiveFormat, type ImageRecord, type Store } from "../../store/index.ts";
 import { tempPathFor } from "../../util/fs-atomic.ts";
+import { writeAll } from "../../util/write-all.ts";
 import { isRealRoot } from "../../util/userns.ts";
 import { printOut } from "./_shared.ts";
 
@@ -129,7 +130,7 @@ export async function writeBuildOutputs(outputs: BuildOutput[], ctx: OutputConte
         await writeFileOrStdout(o.dest, store, async (file) => {
           const fd = openSync(file, "w", 0o644);
           try {
-            await saveArchive(store, [{ record, refs }], o.format, (chunk) => writeAll(fd, chunk));
+            await saveArchive(store, [{ record, refs }], o.format, (chunk) => void writeAll(fd, chunk));
           } finally {
             closeSync(fd);
           }
@@ -161,8 +162,4 @@ async function writeFileOrStdout(dest: string, store: Store, write: (file: strin
     if (tmpDir) removeTree(tmpDir);
     else rmSync(file, { force: true });
   }
-}
-
-function writeAll(fd: number, chunk: Uint8Array): void {
-  for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
 }

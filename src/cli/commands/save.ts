@@ -1,8 +1,9 @@
 import { defineCommand } from "citty";
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
 import { UsageError } from "../../errors.ts";
 import { saveArchive, selectForSave, type ArchiveFormat } from "../../store/index.ts";
 import { tempPathFor } from "../../util/fs-atomic.ts";
+import { writeAll } from "../../util/write-all.ts";
 import { openStore, printOut, stdoutIsTerminal } from "./_shared.ts";
 
 export default defineCommand({
@@ -31,7 +32,7 @@ export default defineCommand({
     const fd = openSync(tmp, "wx", 0o644);
     try {
       await saveArchive(store, items, format, (chunk) => {
-        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+        writeAll(fd, chunk);
       });
       fsyncSync(fd);
       closeSync(fd);
