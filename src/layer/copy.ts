@@ -183,8 +183,7 @@ function finish(path: string, e: Pick<CopyTreeEntry, "kind" | "perm" | "mtime" |
     chown(path, owner);
     chmodSync(path, mode);
   } else if (owned) {
-    // What chmod + chown would leave: the kernel's chown drops setuid, and setgid with group-exec.
-    const after = mode & ~0o4000 & ~(mode & 0o010 ? 0o2000 : 0);
+    const after = modeAfterChown(mode);
     if (after !== e.perm) chmodSync(path, after); // copyFileSync kept e.perm already
   } else {
     chmodSync(path, mode);
@@ -193,12 +192,15 @@ function finish(path: string, e: Pick<CopyTreeEntry, "kind" | "perm" | "mtime" |
   lutimesSync(path, e.mtime, e.mtime);
 }
 
+/** What chmod + chown leave: the kernel's chown drops setuid, and setgid with group-exec. */
+const modeAfterChown = (mode: number): number => mode & ~0o4000 & ~(mode & 0o010 ? 0o2000 : 0);
+
 /** What finish() leaves on a regular file copied from `e`: copy-reuse.ts links only a file that has exactly this. */
 function fileOutcome(e: Pick<CopyTreeEntry, "perm" | "mtime" | "uid" | "gid">, req: CopyRequest): FileOutcome {
   const owner = req.identity ?? { uid: e.uid ?? 0, gid: e.gid ?? 0 };
   const mode = req.chmod ? applyModeSpec(req.chmod, e.perm, false) : e.perm;
-  // With an identity, the chown drops setuid, and setgid with group-exec (finish()).
-  return { mode: req.identity ? mode & ~0o4000 & ~(mode & 0o010 ? 0o2000 : 0) : mode, uid: owner.uid, gid: owner.gid, mtime: e.mtime };
+  // With an identity, finish() chowns after the copy: the kernel's rule applies.
+  return { mode: req.identity ? modeAfterChown(mode) : mode, uid: owner.uid, gid: owner.gid, mtime: e.mtime };
 }
 
 /** Create `dst` from `src`; `fresh`: its directory was made by this copy, so nothing is in the way. */
