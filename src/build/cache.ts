@@ -67,32 +67,40 @@ export function explainDifference(before: StepInputs, now: StepInputs): string {
 
 /** The record of committed steps' inputs, for explanations. */
 export class StepLog {
+  /** Latest steps per parent, newest first: a miss reads them once for explainMiss and COPY's latest. */
+  private readonly recent = new Map<string, { key: string; inputs: StepInputs }[]>();
+
   constructor(private readonly db: BuildDb) {}
 
   record(key: string, inputs: StepInputs): void {
     this.db.get()?.query("INSERT OR REPLACE INTO steps (key, parent, inputs, at) VALUES (?, ?, ?, ?)").run(key, inputs.parent, JSON.stringify(inputs), Date.now());
+    this.recent.delete(inputs.parent);
+  }
+
+  /** The last 20 steps committed on `parent`, newest first (read once until a step on it is recorded). */
+  private latestOn(parent: string): { key: string; inputs: StepInputs }[] {
+    let steps = this.recent.get(parent);
+    if (!steps) {
+      const rows = (this.db.get()?.query("SELECT key, inputs FROM steps WHERE parent = ? ORDER BY at DESC LIMIT 20").all(parent) ?? []) as { key: string; inputs: string }[];
+      steps = rows.map((r) => ({ key: r.key, inputs: JSON.parse(r.inputs) as StepInputs }));
+      this.recent.set(parent, steps);
+    }
+    return steps;
   }
 
   /**
    * The latest step committed on `parent` whose command `like` accepts, with
-   * its key and inputs (the commands are read first: inputs of a COPY of a
-   * large tree are large). For COPY's reuse of unchanged files (step-copy-reuse.ts).
+   * its key and inputs. For COPY's reuse of unchanged files (step-copy-reuse.ts).
    */
   latest(parent: string, like: (command: string) => boolean): { key: string; inputs: StepInputs } | undefined {
-    const db = this.db.get();
-    const rows = (db?.query("SELECT key, json_extract(inputs, '$.command') AS command FROM steps WHERE parent = ? ORDER BY at DESC LIMIT 20").all(parent) ?? []) as { key: string; command: string }[];
-    const hit = rows.find((r) => like(r.command));
-    const row = hit && (db!.query("SELECT inputs FROM steps WHERE key = ?").get(hit.key) as { inputs: string } | null);
-    return row ? { key: hit.key, inputs: JSON.parse(row.inputs) as StepInputs } : undefined;
+    return this.latestOn(parent).find((s) => like(s.inputs.command));
   }
 
   /** Why `inputs` missed: compared with the latest step built on the same parent. */
   explainMiss(inputs: StepInputs): string {
-    const db = this.db.get();
-    if (!db) return "no build cache";
-    const rows = db.query("SELECT inputs FROM steps WHERE parent = ? ORDER BY at DESC LIMIT 20").all(inputs.parent) as { inputs: string }[];
-    if (rows.length === 0) return `nothing was built on ${inputs.parent.replace(/^sha256:/, "").slice(0, 12)} before`;
-    const earlier = rows.map((r) => JSON.parse(r.inputs) as StepInputs);
+    if (!this.db.get()) return "no build cache";
+    const earlier = this.latestOn(inputs.parent).map((s) => s.inputs);
+    if (earlier.length === 0) return `nothing was built on ${inputs.parent.replace(/^sha256:/, "").slice(0, 12)} before`;
     // Prefer the earlier step of the same kind (same first word of the command after the shell).
     const word = (c: string) => c.replace(/^\|\d+( \S+=\S*)* /, "").split("#(nop) ")[1]?.trim().split(" ")[0] ?? "RUN";
     const same = earlier.find((e) => word(e.command) === word(inputs.command)) ?? earlier[0]!;
