@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { errnoCode, LayerError } from "../errors.ts";
 import type { Sha256Digest } from "../util/digest.ts";
 import { mknod, S_IFBLK, S_IFCHR, S_IFIFO, setXattr } from "./_sys.ts";
-import { setOwner, SQUASHED_OWNERS_WARNING, squashedOwnerCount } from "./owner.ts";
+import { setOwner, watchSquashedOwners } from "./owner.ts";
 import { normaliseEntryName, resolveInRoot } from "./scoped-path.ts";
 import { TarReader, type TarEntry } from "./tar-reader.ts";
 import { classifyOciName, isOverlayXattr, markOpaque, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, writeOverlayWhiteout, type XattrNamespace } from "./whiteout.ts";
@@ -48,7 +48,7 @@ interface Ctx {
 export async function applyLayer(tar: ReadableStream<Uint8Array>, targetDir: string, opts: ApplyOptions): Promise<{ diffId: Sha256Digest; size: number }> {
   const ctx: Ctx = { root: resolve(targetDir), opts, dirs: new Map(), parents: new Map() };
   mkdirSync(ctx.root, { recursive: true });
-  const squashedBefore = squashedOwnerCount();
+  const reportSquashed = watchSquashedOwners(opts.onWarning);
   const reader = new TarReader(tar);
   try {
     for (let e = await reader.next(); e; e = await reader.next()) await applyEntry(ctx, reader, e);
@@ -61,7 +61,7 @@ export async function applyLayer(tar: ReadableStream<Uint8Array>, targetDir: str
     chmodSync(path, d.mode);
     lutimesSync(path, d.mtime, d.mtime);
   }
-  if (squashedOwnerCount() > squashedBefore) opts.onWarning?.(SQUASHED_OWNERS_WARNING);
+  reportSquashed();
   return { diffId: reader.digest, size: reader.size };
 }
 

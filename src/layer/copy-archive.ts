@@ -5,7 +5,7 @@
 import { chmodSync, linkSync, lutimesSync, mkdirSync, symlinkSync } from "node:fs";
 import { chown, clear, isDir, lexicalClean, mkdirAllNew } from "./copy.ts";
 import { decompressStream } from "./decompress.ts";
-import { SQUASHED_OWNERS_WARNING, squashedOwnerCount } from "./owner.ts";
+import { watchSquashedOwners } from "./owner.ts";
 import { normaliseEntryName, resolveInRoot } from "./scoped-path.ts";
 import { TarReader } from "./tar-reader.ts";
 import { WHITEOUT_PREFIX } from "./whiteout.ts";
@@ -42,7 +42,7 @@ export async function extractArchive(
 ): Promise<void> {
   const destDir = resolveInRoot(root, lexicalClean(dest));
   mkdirAllNew(root, destDir, { uid: 0, gid: 0 });
-  const squashedBefore = squashedOwnerCount();
+  const reportSquashed = watchSquashedOwners(onWarning);
   const reader = new TarReader(decompressStream(Bun.file(archivePath).stream()));
   const dirs: [string, number, number][] = [];
   try {
@@ -95,5 +95,5 @@ export async function extractArchive(
     chmodSync(path, mode);
     lutimesSync(path, mtime, mtime);
   }
-  if (squashedOwnerCount() > squashedBefore) onWarning?.(SQUASHED_OWNERS_WARNING);
+  reportSquashed();
 }

@@ -15,7 +15,7 @@
 // makes them; separate sources never share inodes (Docker tars each alone).
 import { chmodSync, copyFileSync, linkSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { LayerError } from "../errors.ts";
-import { setOwner, SQUASHED_OWNERS_WARNING, squashedOwnerCount } from "./owner.ts";
+import { setOwner, watchSquashedOwners } from "./owner.ts";
 import { linkUnchanged, type CopyReuse, type FileOutcome } from "./copy-reuse.ts";
 import { applyModeSpec, type ModeSpec } from "./copy-mode.ts";
 import { resolveInRoot } from "./scoped-path.ts";
@@ -256,7 +256,7 @@ function copyDirectory(root: string, item: CopyItem, dest: string, req: CopyRequ
  * root `root`. `onWarning` hears once if owners had to become root (owner.ts).
  */
 export function copyIntoRoot(root: string, req: CopyRequest, onWarning?: (message: string) => void): void {
-  const squashedBefore = squashedOwnerCount();
+  const reportSquashed = watchSquashedOwners(onWarning);
   const endsInSlash = req.dest.endsWith("/");
   const dest = resolveInRoot(root, lexicalClean(req.dest));
   for (const item of req.items) {
@@ -269,5 +269,5 @@ export function copyIntoRoot(root: string, req: CopyRequest, onWarning?: (messag
     copyEntry(item.path, target, { kind: "file" });
     finish(target, { ...item, kind: "file" }, req, []);
   }
-  if (squashedOwnerCount() > squashedBefore) onWarning?.(SQUASHED_OWNERS_WARNING);
+  reportSquashed();
 }

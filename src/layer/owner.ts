@@ -18,9 +18,16 @@ export const SQUASHED_OWNERS_WARNING =
 
 let squashed = 0;
 
-/** How many files this process has given to root in place of an unmappable owner (compare before and after a call). */
-export function squashedOwnerCount(): number {
-  return squashed;
+/**
+ * Start watching for files given to root in place of an unmappable owner;
+ * the returned function, called when the work is done, tells `onWarning`
+ * (once) if any were.
+ */
+export function watchSquashedOwners(onWarning?: (message: string) => void): () => void {
+  const before = squashed;
+  return () => {
+    if (squashed > before) onWarning?.(SQUASHED_OWNERS_WARNING);
+  };
 }
 
 /**
