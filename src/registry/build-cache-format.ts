@@ -25,10 +25,10 @@ import { RegistryError } from "../errors.ts";
 import { isDigest, MEDIA_TYPE_OCI_INDEX, type Descriptor, type Digest } from "../image/index.ts";
 
 export const BUILD_CACHE_ARTIFACT_TYPE = "application/vnd.kiln.build-cache.v1+json";
-export const ANNOTATION_CACHE_KEY = "dev.kiln.cache.key";
-export const ANNOTATION_CACHE_IMAGE = "dev.kiln.cache.image";
-export const ANNOTATION_CACHE_PARENT = "dev.kiln.cache.parent";
-export const ANNOTATION_CACHE_VERSION = "dev.kiln.cache.version";
+const ANNOTATION_CACHE_KEY = "dev.kiln.cache.key";
+const ANNOTATION_CACHE_IMAGE = "dev.kiln.cache.image";
+const ANNOTATION_CACHE_PARENT = "dev.kiln.cache.parent";
+const ANNOTATION_CACHE_VERSION = "dev.kiln.cache.version";
 const VERSION = "1";
 
 /** One cached step: its cache key, the image it produced and that image's manifest. */
@@ -66,7 +66,7 @@ export function serializeCacheIndex(entries: CacheEntry[]): Uint8Array {
 }
 
 /** Is this document a kiln build cache (as opposed to an image or someone else's index)? */
-export function isCacheIndex(doc: unknown): boolean {
+function isCacheIndex(doc: unknown): boolean {
   const d = doc as { artifactType?: unknown; annotations?: Record<string, unknown>; manifests?: unknown };
   return Array.isArray(d?.manifests) && (d.artifactType === BUILD_CACHE_ARTIFACT_TYPE || d.annotations?.[ANNOTATION_CACHE_VERSION] !== undefined);
 }

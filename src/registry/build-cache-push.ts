@@ -61,7 +61,8 @@ export async function pushBuildCache(ref: string, items: CacheExportItem[], opts
   const { canonical, repo: target, tag } = cacheRepository(ref, opts.context);
   if (tag.startsWith("sha256:")) throw new RegistryError("E_REFERENCE", `--cache-to ${ref}: a cache is written under a tag, not a digest`, { hint: "name a tag, e.g. REGISTRY/NAME:buildcache" });
   const previous = opts.previous && sameRepo(opts.previous.repo, target) && opts.previous.ref === canonical ? opts.previous : await fetchBuildCache(canonical, opts.context);
-  const present = new Set<Digest>(previous && sameRepo(previous.repo, target) ? previous.entries.map((e) => e.manifest.digest) : []);
+  // previous is at target: opts.previous only when it is, else fetched from the same reference.
+  const present = new Set<Digest>(previous ? previous.entries.map((e) => e.manifest.digest) : []);
   const result: CacheExportResult = { ref: canonical, digest: "" as Digest, entries: items.length, manifests: 0, uploaded: 0, uploadedBytes: 0, mounted: 0, unchanged: false };
 
   // The step manifests the target lacks, with their bytes.
@@ -89,7 +90,7 @@ export async function pushBuildCache(ref: string, items: CacheExportItem[], opts
     result.manifests++;
   });
   const bytes = serializeCacheIndex(items.map((i) => i.entry));
-  if (previous && sameRepo(previous.repo, target) && Buffer.from(previous.bytes).equals(Buffer.from(bytes))) {
+  if (previous && Buffer.from(previous.bytes).equals(Buffer.from(bytes))) {
     result.unchanged = true;
     result.digest = previous.digest;
     return result;

@@ -5,13 +5,14 @@
  * the builder downloads a step's layers only when a container must run on
  * top of it, or when it is the final image (downloadBlob).
  */
-import { KilnError, RegistryError } from "../errors.ts";
+import { RegistryError } from "../errors.ts";
 import { type Digest, type ImageConfig, type Manifest, type Reference } from "../image/index.ts";
 import { sha256 } from "../util/digest.ts";
 import { downloadBlob } from "./blob-download.ts";
 import { parseCacheIndex, type CacheEntry } from "./build-cache-format.ts";
 import { referenceOf, type RegistryContext, type RepositoryHandle } from "./context.ts";
 import { getManifest } from "./manifests.ts";
+import { isNotFound } from "./response-error.ts";
 
 /** A cache index as fetched from a registry. */
 export interface RemoteBuildCache {
@@ -43,11 +44,6 @@ const MAX_CONFIG_BYTES = 32 << 20;
 export function cacheRepository(ref: string | Reference, context: RegistryContext): { canonical: string; repo: RepositoryHandle; tag: string } {
   const { ref: parsed, canonical } = referenceOf(ref);
   return { canonical, repo: context.repositories(parsed, "push")[0]!, tag: parsed.digest ?? parsed.tag ?? "latest" };
-}
-
-/** Was this error the registry saying that the reference does not exist? */
-export function isNotFound(err: unknown): boolean {
-  return err instanceof KilnError && err.code === "E_REGISTRY_NOT_FOUND";
 }
 
 /**

@@ -36,7 +36,7 @@ export { getManifest, headManifest, putManifest, manifestMediaTypeOf, MANIFEST_A
 export { downloadBlob } from "./blob-download.ts";
 export { uploadBlob, hasRemoteBlob, mountBlob, type UploadOutcome } from "./blob-upload.ts";
 export { BUILD_CACHE_ARTIFACT_TYPE, parseCacheIndex, serializeCacheIndex, type CacheEntry } from "./build-cache-format.ts";
-export { cacheRepository, fetchBuildCache, fetchCacheImage, isNotFound, type CacheImage, type RemoteBuildCache } from "./build-cache.ts";
+export { cacheRepository, fetchBuildCache, fetchCacheImage, type CacheImage, type RemoteBuildCache } from "./build-cache.ts";
 export { pushBuildCache, type CacheExportItem, type CacheExportOptions, type CacheExportResult } from "./build-cache-push.ts";
 export { authFilePath, findCredentials, storeCredentials, eraseCredentials, type Credentials } from "./credentials.ts";
 export { registriesConfigPath, loadRegistriesConfig, resolveEndpoints, type RegistryEntry } from "./registries-config.ts";

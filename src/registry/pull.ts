@@ -15,6 +15,7 @@ import { sha256 } from "../util/digest.ts";
 import { downloadBlob } from "./blob-download.ts";
 import { mapLimit, referenceOf, RegistryContext, type RepositoryHandle } from "./context.ts";
 import { getManifest, headManifest, isIndex, type FetchedManifest } from "./manifests.ts";
+import { isNotFound } from "./response-error.ts";
 import { isConnectionError } from "./transport.ts";
 import type { ImageSink, PullOptions } from "./types.ts";
 
@@ -160,7 +161,7 @@ export async function pullImage(input: string | Reference, sink: ImageSink, opts
       return await pullFrom(repo, ref, canonical, sink, opts);
     } catch (err) {
       // A mirror that is down or lacks the image falls through to the next place; the last error counts.
-      const fallThrough = repo.mirror && (isConnectionError(err) || (err instanceof KilnError && err.code === "E_REGISTRY_NOT_FOUND"));
+      const fallThrough = repo.mirror && (isConnectionError(err) || isNotFound(err));
       if (!fallThrough) throw err;
       opts.logger?.warn?.(`mirror ${repo.registry} failed (${(err as Error).message}); trying the next`);
       lastError = err;

@@ -1,4 +1,4 @@
-import { RegistryError, type ErrorCode } from "../errors.ts";
+import { KilnError, RegistryError, type ErrorCode } from "../errors.ts";
 import { redact } from "./redact.ts";
 
 /** One entry of a distribution-spec error body: {"errors":[{code, message, detail}]}. */
@@ -63,4 +63,9 @@ export async function errorFromResponse(res: Response, ctx: RequestContext): Pro
   let summary = `${ctx.registry}: ${ctx.what}: ${detail}`;
   if (code === "E_REGISTRY_NOT_FOUND" && ctx.what.startsWith("manifest")) summary = `${ctx.registry}: ${ctx.what}: no such image or tag (${detail})`;
   return new RegistryError(code, redact(summary), { hint });
+}
+
+/** Was this error the registry saying that the reference (or blob) does not exist? */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof KilnError && err.code === "E_REGISTRY_NOT_FOUND";
 }

@@ -42,7 +42,7 @@ export interface ImageLookup {
 }
 
 /** The same questions answered from a list (tests, small callers). */
-export function lookupIn(candidates: NameCandidate[]): ImageLookup {
+function lookupIn(candidates: NameCandidate[]): ImageLookup {
   return {
     hasId: (id) => candidates.some((c) => c.id === id),
     idOfManifest: (d) => candidates.find((c) => c.manifestDigests.includes(d))?.id,
