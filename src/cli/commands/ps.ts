@@ -47,9 +47,16 @@ async function imageColumns(recs: ContainerRecord[], noTrunc: boolean): Promise<
   if (recs.length === 0) return out;
   // Only now the image store: ps with nothing to show never opens it.
   using store = await openStore();
+  // Many containers share an image name: resolve each name once (a full image record each time otherwise).
+  const idOf = new Map<string, Promise<string | undefined>>();
   for (const rec of recs) {
     const { image, imageId } = rec.config;
-    const current = image === imageId ? imageId : await store.findImage(image).then((i) => i?.id, () => undefined);
+    let current: string | undefined = imageId;
+    if (image !== imageId) {
+      let found = idOf.get(image);
+      if (!found) idOf.set(image, (found = store.findImage(image).then((i) => i?.id, () => undefined)));
+      current = await found;
+    }
     out.set(rec.config.id, current === imageId ? image : noTrunc ? imageId : shortId(imageId as Digest));
   }
   return out;
